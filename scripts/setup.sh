@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what Corral needs and is missing, then builds it. Safe to run again: it only does
+# what is not done yet. Needs root for the Debian packages (a container runtime needs root anyway).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian/Ubuntu packages: compiler and libseccomp for the helper; busybox-static for the built-in
+# image; iproute2, nftables and the standard CNI plugins for networking. With --test: the peers
+# the tests and benchmarks compare against or drive (podman, crun, runc, skopeo).
+pkgs=(gcc make libc6-dev libseccomp-dev busybox-static iproute2 nftables containernetworking-plugins)
+if [[ "${1:-}" == "--test" ]]; then pkgs+=(crun runc podman skopeo uidmap); fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}" >&2
+  if [[ $(id -u) -ne 0 ]]; then echo "setup: run as root to install packages: ${missing[*]}" >&2; exit 1; fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm dependencies, exactly as locked.
+if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+# TypeScript and the native helper.
+npm run -s build
