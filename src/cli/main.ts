@@ -1,0 +1,27 @@
+// `corral`: the command for people. Each command lives in its own file and is imported only when
+// it runs, so start-up stays lean.
+import { Command } from 'commander';
+
+const program = new Command('corral')
+  .description('A small Kubernetes-style container platform that isolates with the Linux kernel')
+  .option('--data-dir <dir>', 'state directory (env CORRAL_DATA_DIR, default /var/lib/corral)')
+  .version('0.1.0')
+  .showHelpAfterError()
+  .configureOutput({ outputError: (str, write) => write(str) });
+
+program
+  .command('sandbox')
+  .description('run a command (default: a shell) in a fresh container made from the built-in busybox rootfs')
+  .option('--memory <bytes>', 'memory limit, e.g. 64Mi', '256Mi')
+  .option('--pids-limit <n>', 'maximum number of processes', '256')
+  .argument('[cmd...]', 'command and arguments')
+  .allowExcessArguments(false)
+  .action(async (cmd: string[], opts: { memory: string; pidsLimit: string }) => {
+    const { sandbox } = await import('./sandbox.js');
+    process.exitCode = await sandbox(program.opts<{ dataDir?: string }>().dataDir, cmd, opts);
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`corral: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 125;
+});

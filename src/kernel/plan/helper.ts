@@ -1,0 +1,257 @@
+// The driver of `corral-helper run`: spawns the helper, writes the plan and speaks the handshake of
+// native/PLAN.md ("Handshake"). Library code: no process-wide state, no process.exit.
+import { spawn, type ChildProcess, type StdioNull, type StdioPipe } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import type { Stream } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { decodeLine, encodeLine, encodePlan, type Plan } from './plan.js';
+
+/** A step of the plan failed (or the helper died). `step` is the record name the helper names
+ *  first in its message (`mount`, `caps`, `seal`, `run`...). */
+export class HelperError extends Error {
+  constructor(
+    readonly step: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HelperError';
+  }
+}
+
+/** The helper binary: $CORRAL_HELPER, else <repo>/native/corral-helper next to this module
+ *  (compiled: dist/src/kernel/plan/helper.js; from source: src/kernel/plan/helper.ts). */
+export function helperPath(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.CORRAL_HELPER) return env.CORRAL_HELPER;
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = [
+    resolve(here, '../../../../native/corral-helper'),
+    resolve(here, '../../../native/corral-helper'),
+  ];
+  return candidates.find((p) => existsSync(p)) ?? candidates[0]!;
+}
+
+export type HelperMessage =
+  | { type: 'pid'; pid: number }
+  | { type: 'prestart' }
+  | { type: 'created' }
+  | { type: 'error'; step: string; message: string };
+
+/** One line from the helper (without its newline). Throws on anything the protocol does not know. */
+export function parseHelperMessage(line: string): HelperMessage {
+  const [name, ...rest] = decodeLine(line);
+  switch (name) {
+    case 'pid': {
+      const pid = Number(rest[0]);
+      if (!Number.isInteger(pid) || pid <= 0) throw new HelperError('protocol', `bad pid message: ${line}`);
+      return { type: 'pid', pid };
+    }
+    case 'prestart':
+    case 'created':
+      return { type: name };
+    case 'error': {
+      const message = rest.join('\t') || 'unknown error';
+      return { type: 'error', step: message.split(/[\s:]/, 1)[0]!, message };
+    }
+    default:
+      throw new HelperError('protocol', `unexpected message from corral-helper: ${JSON.stringify(line)}`);
+  }
+}
+
+/** Splits a byte stream into lines; keeps the partial tail for the next chunk. */
+export class LineSplitter {
+  private tail = '';
+  push(chunk: string): string[] {
+    const parts = (this.tail + chunk).split('\n');
+    this.tail = parts.pop()!;
+    return parts;
+  }
+  get pending(): string {
+    return this.tail;
+  }
+}
+
+export type StdioSpec = StdioPipe | StdioNull | number | Stream;
+
+export interface StartPlanOptions {
+  /** The container's stdin, stdout, stderr (the helper passes its own on). */
+  stdio: [StdioSpec, StdioSpec, StdioSpec];
+  /** Host fds that become fds 3, 4, ... of the process; the plan needs `preserve-fds` with the count. */
+  preserveFds?: number[];
+  /** The helper's environment (the container's comes from the plan's `env` records). */
+  env?: Record<string, string>;
+  /** Spawn the helper in its own session (setsid), so that the caller's terminal signals and
+   *  session end do not reach the container (use with the plan's `detach` record). */
+  detached: boolean;
+  /** The container process exists (host PID) and waits: put it into its cgroups here. */
+  onPid?(pid: number): Promise<void> | void;
+  /** Mounts are done, pivot_root comes next: run createRuntime/prestart hooks here. */
+  onPrestart?(pid: number): Promise<void> | void;
+  /** OCI state JSON given to the plan's hooks (sent before each `go`). */
+  stateJson?(pid: number): string;
+  /** Overrides helperPath(). */
+  helper?: string;
+}
+
+export interface HelperExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** An error the helper reported after `created` (e.g. a failing execve or startContainer hook). */
+  error?: HelperError;
+}
+
+export interface StartedPlan {
+  /** Host PID of the container process. */
+  pid: number;
+  helper: ChildProcess;
+  /** The helper's end: with detach 0 it carries the container's status (128+n when killed by n). */
+  exited: Promise<HelperExit>;
+  /** Let the caller's event loop end without waiting for the helper (then `exited` may never settle). */
+  unref(): void;
+}
+
+function preserveCount(plan: Plan): number {
+  let n = 0;
+  for (const r of plan) if (r.op === 'preserve-fds') n = r.count;
+  return n;
+}
+
+function killQuietly(pid: number | undefined): void {
+  if (!pid) return;
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    /* already gone */
+  }
+}
+
+/** Run a plan: resolves once the helper reports `created` (the process then waits on the exec
+ *  fifo, or runs). Rejects with a HelperError naming the failed step; on any failure the helper
+ *  and the container process are killed. */
+export function startPlan(plan: Plan, opts: StartPlanOptions): Promise<StartedPlan> {
+  const preserve = opts.preserveFds ?? [];
+  if (preserveCount(plan) !== preserve.length) {
+    return Promise.reject(
+      new HelperError(
+        'preserve-fds',
+        `preserve-fds: the plan passes ${preserveCount(plan)} fds but ${preserve.length} were given`,
+      ),
+    );
+  }
+  const syncFd = 3 + preserve.length;
+  let child: ChildProcess;
+  try {
+    child = spawn(opts.helper ?? helperPath(), ['run'], {
+      stdio: [...opts.stdio, ...preserve, 'pipe'],
+      env: { ...opts.env, CORRAL_SYNC_FD: String(syncFd) },
+      detached: opts.detached,
+    });
+  } catch (e) {
+    return Promise.reject(new HelperError('spawn', `cannot start corral-helper: ${(e as Error).message}`));
+  }
+  const sync = child.stdio[syncFd] as Socket | null;
+  if (!sync) {
+    child.kill('SIGKILL');
+    return Promise.reject(new HelperError('spawn', 'cannot start corral-helper: no sync socket'));
+  }
+
+  return new Promise<StartedPlan>((resolveStart, rejectStart) => {
+    let pid: number | undefined;
+    let settled = false;
+    let lateError: HelperError | undefined;
+    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => {
+      child.once('exit', (code, signal) => res({ code, signal }));
+    });
+    const syncClosed = new Promise<void>((res) => sync.once('close', () => res()));
+    const exited: Promise<HelperExit> = Promise.all([exit, syncClosed]).then(([e]) =>
+      lateError ? { ...e, error: lateError } : e,
+    );
+
+    const fail = (err: Error): void => {
+      if (settled) return;
+      settled = true;
+      killQuietly(pid);
+      // The helper exits by itself after an error, an abort or EOF on the sync socket, and it reaps
+      // the container process first; killing it at once could leave an unreaped orphan. So close
+      // the socket and only SIGKILL a helper that is still there after a grace period.
+      sync.end();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
+      timer.unref();
+      void exit.then(() => clearTimeout(timer));
+      rejectStart(err);
+    };
+    const send = (fields: string[]): void => {
+      if (!sync.destroyed) sync.write(encodeLine(fields));
+    };
+    const reply = (): void => {
+      if (opts.stateJson && pid) send(['state', opts.stateJson(pid)]);
+      send(['go']);
+    };
+
+    const handle = async (line: string): Promise<void> => {
+      const msg = parseHelperMessage(line);
+      if (settled && msg.type !== 'error') return;
+      switch (msg.type) {
+        case 'pid':
+          pid = msg.pid;
+          await opts.onPid?.(msg.pid);
+          return reply();
+        case 'prestart':
+          await opts.onPrestart?.(pid!);
+          return reply();
+        case 'created':
+          settled = true;
+          return resolveStart({
+            pid: pid!,
+            helper: child,
+            exited,
+            unref: () => {
+              child.unref();
+              sync.unref();
+            },
+          });
+        case 'error': {
+          const err = new HelperError(msg.step, msg.message);
+          if (settled) lateError = err;
+          else fail(err);
+        }
+      }
+    };
+
+    // Messages are strictly request/reply, so handling them one after another in a chain keeps
+    // the order even when a callback is slow.
+    let chain = Promise.resolve();
+    const splitter = new LineSplitter();
+    sync.setEncoding('utf8');
+    sync.on('data', (chunk: string) => {
+      for (const line of splitter.push(chunk)) {
+        chain = chain
+          .then(() => handle(line))
+          .catch((e: unknown) => {
+            const err = e instanceof Error ? e : new Error(String(e));
+            if (!settled) send(['abort', err.message]); // the helper kills the child and exits
+            fail(err);
+          });
+      }
+    });
+    sync.on('error', () => {
+      /* EPIPE/ECONNRESET when the helper dies: its exit tells the rest */
+    });
+    sync.on('end', () => {
+      chain = chain.then(async () => {
+        if (settled) return;
+        const e = await exit;
+        fail(
+          new HelperError(
+            'run',
+            `corral-helper ${e.signal ? `was killed by ${e.signal}` : `exited with status ${e.code}`} before the container was created`,
+          ),
+        );
+      });
+    });
+    child.once('error', (e) => fail(new HelperError('spawn', `cannot start corral-helper: ${e.message}`)));
+
+    sync.write(encodePlan(plan));
+  });
+}

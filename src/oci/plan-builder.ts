@@ -1,0 +1,407 @@
+// OCI config → plan (native/PLAN.md). Pure: no file system access, so it is unit-testable without
+// root; the runtime checks paths and compiles seccomp before calling it.
+import { isAbsolute, join, resolve } from 'node:path';
+import type { CapabilitySet, HookSpec, NamespaceType, Plan, PlanRecord } from '../kernel/plan/plan.js';
+import { OciError } from './errors.js';
+import { capMask } from './mappings/capabilities.js';
+import { MS, PROPAGATION, parseMountOptions } from './mappings/mount-options.js';
+import { JOIN_ORDER, NS_TYPE } from './mappings/namespaces.js';
+import { RLIMITS, rlimitValue } from './mappings/rlimits.js';
+import { DEFAULT_DEV_SYMLINKS, containerDevices } from './devices.js';
+import type { Hook, Mount, NamespaceKind, Process, Spec } from './spec.js';
+
+export interface CgroupMountInfo {
+  mode: 'v1' | 'v2';
+  /** Controller name (`memory`, `cpu,cpuacct`, `unified`...) → the container's host cgroup directory. */
+  dirs: Record<string, string>;
+}
+
+export interface ProcessPlanOptions {
+  consoleSocket?: string;
+  preserveFds?: number;
+  /** false: the helper stays, reaps the process and exits with its status. */
+  detached: boolean;
+  exitStatusFile?: string;
+  /** Compiled seccomp BPF (from src/kernel/seccomp). */
+  seccompBpf?: string;
+  /** Whether the process should get the caller's terminal (terminal:true without a console socket). */
+  allowTerminalWithoutSocket?: boolean;
+}
+
+export interface CreatePlanOptions extends ProcessPlanOptions {
+  /** Absolute bundle directory (relative root.path and bind sources are relative to it). */
+  bundle: string;
+  execFifo?: string;
+  noPivot?: boolean;
+  cgroup?: CgroupMountInfo;
+}
+
+export interface ExecPlanOptions extends ProcessPlanOptions {
+  /** Host PID of the container's init. */
+  initPid: number;
+  /** The container's config (for the namespaces to join and defaults). */
+  spec: Spec;
+}
+
+const SECCOMP_FLAGS: Record<string, number> = {
+  SECCOMP_FILTER_FLAG_TSYNC: 1,
+  SECCOMP_FILTER_FLAG_LOG: 2,
+  SECCOMP_FILTER_FLAG_SPEC_ALLOW: 4,
+  SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV: 32,
+};
+
+const NS_FILE: Record<NamespaceType, string> = {
+  user: 'user',
+  mnt: 'mnt',
+  pid: 'pid',
+  net: 'net',
+  ipc: 'ipc',
+  uts: 'uts',
+  cgroup: 'cgroup',
+  time: 'time',
+};
+
+function hookSpec(h: Hook): HookSpec {
+  return { path: h.path, args: h.args ?? [h.path], env: h.env ?? [], timeoutSecs: h.timeout ?? 0 };
+}
+
+export function rootfsPath(spec: Spec, bundle: string): string {
+  const p = spec.root!.path;
+  return isAbsolute(p) ? p : resolve(bundle, p);
+}
+
+function hasNs(spec: Spec, kind: NamespaceKind): { path?: string } | undefined {
+  return spec.linux?.namespaces?.find((n) => n.type === kind);
+}
+
+function namespaceRecords(spec: Spec): PlanRecord[] {
+  const nss = spec.linux?.namespaces ?? [];
+  const joins = nss
+    .filter((n) => n.path)
+    .map((n) => ({ op: 'ns-join' as const, type: NS_TYPE[n.type], path: n.path! }))
+    .sort((a, b) => JOIN_ORDER.indexOf(a.type) - JOIN_ORDER.indexOf(b.type));
+  const news = nss.filter((n) => !n.path).map((n) => ({ op: 'ns-new' as const, type: NS_TYPE[n.type] }));
+  const out: PlanRecord[] = [...joins, ...news];
+  const user = hasNs(spec, 'user');
+  if (user && !user.path) {
+    const l = spec.linux!;
+    if (!l.uidMappings?.length || !l.gidMappings?.length) {
+      throw new OciError('a new user namespace needs uidMappings and gidMappings', 'linux.uidMappings');
+    }
+    for (const m of l.uidMappings)
+      out.push({ op: 'uidmap', containerId: m.containerID, hostId: m.hostID, size: m.size });
+    out.push({ op: 'setgroups', value: 'allow' });
+    for (const m of l.gidMappings)
+      out.push({ op: 'gidmap', containerId: m.containerID, hostId: m.hostID, size: m.size });
+  }
+  const time = hasNs(spec, 'time');
+  if (time && !time.path) {
+    for (const clock of ['monotonic', 'boottime'] as const) {
+      const o = spec.linux?.timeOffsets?.[clock];
+      if (o) out.push({ op: 'timens-offset', clock, secs: o.secs ?? 0, nsecs: o.nanosecs ?? 0 });
+    }
+  } else if (spec.linux?.timeOffsets && time?.path) {
+    throw new OciError('cannot set offsets when joining an existing time namespace', 'linux.timeOffsets');
+  }
+  return out;
+}
+
+function parentRecords(spec: Spec, process: Process, o: ProcessPlanOptions): PlanRecord[] {
+  const out: PlanRecord[] = [{ op: 'detach', value: o.detached }];
+  if (!o.detached && o.exitStatusFile) out.push({ op: 'exit-status-file', path: o.exitStatusFile });
+  const sc = spec.linux?.seccomp;
+  if (sc) {
+    if (sc.listenerPath)
+      throw new OciError('seccomp notify (listenerPath) is not supported', 'linux.seccomp.listenerPath');
+    if (!o.seccompBpf) throw new OciError('seccomp profile was not compiled', 'linux.seccomp');
+    out.push({ op: 'seccomp-bpf', path: o.seccompBpf });
+    let flags = 0;
+    for (const [i, f] of (sc.flags ?? []).entries()) {
+      const v = SECCOMP_FLAGS[f];
+      if (v === undefined) throw new OciError(`unknown flag "${f}"`, `linux.seccomp.flags[${i}]`);
+      flags |= v;
+    }
+    if (flags) out.push({ op: 'seccomp-flags', flags });
+  }
+  void process;
+  return out;
+}
+
+/** The records that set up the process itself (shared by create and exec). */
+function processRecords(process: Process, o: ProcessPlanOptions, path = 'process'): PlanRecord[] {
+  const out: PlanRecord[] = [];
+  for (const r of process.rlimits ?? []) {
+    out.push({
+      op: 'rlimit',
+      resource: RLIMITS[r.type]!,
+      soft: rlimitValue(r.soft),
+      hard: rlimitValue(r.hard),
+    });
+  }
+  if (process.terminal) {
+    if (o.consoleSocket) out.push({ op: 'console-socket', path: o.consoleSocket });
+    else if (!o.allowTerminalWithoutSocket) {
+      throw new OciError(
+        'needs --console-socket (a terminal is requested and the container is detached)',
+        `${path}.terminal`,
+      );
+    }
+  } else if (o.consoleSocket) {
+    throw new OciError('--console-socket is only valid when process.terminal is true', `${path}.terminal`);
+  }
+  if (o.preserveFds) out.push({ op: 'preserve-fds', count: o.preserveFds });
+  return out;
+}
+
+function userRecords(process: Process): PlanRecord[] {
+  const out: PlanRecord[] = [
+    { op: 'groups', gids: process.user?.additionalGids ?? [] },
+    { op: 'user', uid: process.user?.uid ?? 0, gid: process.user?.gid ?? 0 },
+    { op: 'umask', mask: process.user?.umask ?? 0o022 },
+    { op: 'cwd', path: process.cwd || '/' },
+  ];
+  const caps = process.capabilities;
+  if (caps) {
+    for (const set of ['bounding', 'effective', 'permitted', 'inheritable', 'ambient'] as CapabilitySet[]) {
+      out.push({ op: 'caps', set, mask: capMask(caps[set]) });
+    }
+  }
+  if (process.noNewPrivileges) out.push({ op: 'no-new-privs' });
+  for (const e of process.env ?? []) out.push({ op: 'env', value: e });
+  for (const a of process.args) out.push({ op: 'arg', value: a });
+  return out;
+}
+
+function cgroupMountRecords(m: Mount, i: number, o: CreatePlanOptions, newCgroupNs: boolean): PlanRecord[] {
+  const { flags, propagation } = parseMountOptions(m.options);
+  const base = flags & ~(MS.BIND | MS.REC);
+  if (!o.cgroup)
+    throw new OciError('a cgroup mount needs the container cgroup (no cgroup driver)', `mounts[${i}]`);
+  if (o.cgroup.mode === 'v2') {
+    if (newCgroupNs) {
+      return [
+        {
+          op: 'mount',
+          source: 'cgroup2',
+          target: m.destination,
+          fstype: 'cgroup2',
+          flags: base,
+          propagation,
+          data: '',
+        },
+      ];
+    }
+    const dir = Object.values(o.cgroup.dirs)[0]!;
+    return [
+      {
+        op: 'mount',
+        source: dir,
+        target: m.destination,
+        fstype: 'bind',
+        flags: base | MS.BIND | MS.REC,
+        propagation,
+        data: '',
+      },
+    ];
+  }
+  // v1: a tmpfs with one bind per hierarchy of the container's own cgroup (like runc without cgroupns).
+  const out: PlanRecord[] = [
+    {
+      op: 'mount',
+      source: 'tmpfs',
+      target: m.destination,
+      fstype: 'tmpfs',
+      flags: MS.NOSUID | MS.NODEV | MS.NOEXEC,
+      propagation: 0,
+      data: 'mode=755',
+    },
+  ];
+  for (const [name, dir] of Object.entries(o.cgroup.dirs)) {
+    out.push({
+      op: 'mount',
+      source: dir,
+      target: join(m.destination, name),
+      fstype: 'bind',
+      flags: base | MS.BIND | MS.REC,
+      propagation,
+      data: '',
+    });
+    if (name.includes(',')) {
+      for (const alias of name.split(','))
+        out.push({ op: 'symlink', target: name, linkpath: join(m.destination, alias) });
+    }
+  }
+  if (flags & MS.RDONLY) {
+    out.push({ op: 'readonly-path', path: m.destination });
+  }
+  return out;
+}
+
+function mountRecords(spec: Spec, o: CreatePlanOptions): PlanRecord[] {
+  const out: PlanRecord[] = [];
+  const newUser = !!hasNs(spec, 'user');
+  const newNet = !!hasNs(spec, 'network') && !hasNs(spec, 'network')!.path;
+  const newCgroupNs = !!hasNs(spec, 'cgroup');
+  for (const [i, m] of (spec.mounts ?? []).entries()) {
+    if (m.uidMappings?.length || m.gidMappings?.length) {
+      throw new OciError('id-mapped mounts are not supported', `mounts[${i}].uidMappings`);
+    }
+    const opts = parseMountOptions(m.options);
+    const isBind = m.type === 'bind' || (opts.flags & MS.BIND) !== 0;
+    if (m.type === 'cgroup' || m.type === 'cgroup2') {
+      out.push(...cgroupMountRecords(m, i, o, newCgroupNs));
+      continue;
+    }
+    if (isBind) {
+      if (!m.source) throw new OciError('a bind mount needs a source', `mounts[${i}].source`);
+      const source = isAbsolute(m.source) ? m.source : resolve(o.bundle, m.source);
+      out.push({
+        op: 'mount',
+        source,
+        target: m.destination,
+        fstype: 'bind',
+        flags: opts.flags | MS.BIND,
+        propagation: opts.propagation,
+        data: '',
+      });
+      continue;
+    }
+    if (!m.type)
+      throw new OciError('must name the filesystem type (or use the "bind" option)', `mounts[${i}].type`);
+    if (m.type === 'sysfs' && newUser && !newNet) {
+      // The kernel refuses sysfs in a user namespace that does not own the network namespace.
+      out.push({
+        op: 'mount',
+        source: '/sys',
+        target: m.destination,
+        fstype: 'bind',
+        flags: (opts.flags | MS.BIND | MS.REC) & ~MS.REMOUNT,
+        propagation: opts.propagation,
+        data: '',
+      });
+      continue;
+    }
+    out.push({
+      op: 'mount',
+      source: m.source ?? m.type,
+      target: m.destination,
+      fstype: m.type,
+      flags: opts.flags,
+      propagation: opts.propagation,
+      data: opts.data,
+    });
+  }
+  return out;
+}
+
+function deviceRecords(spec: Spec): PlanRecord[] {
+  // A bind-mounted /dev comes with its own nodes (runc's needsSetupDev).
+  const devBound = (spec.mounts ?? []).some(
+    (m) =>
+      m.destination.replace(/\/+$/, '') === '/dev' &&
+      (m.type === 'bind' || parseMountOptions(m.options).flags & MS.BIND),
+  );
+  if (devBound) return [];
+  const inUserNs = !!hasNs(spec, 'user');
+  const out: PlanRecord[] = [];
+  for (const d of containerDevices(spec.linux?.devices)) {
+    if (inUserNs) {
+      out.push({ op: 'device-bind', path: d.path });
+    } else {
+      out.push({
+        op: 'device',
+        path: d.path,
+        type: d.type,
+        major: d.major ?? 0,
+        minor: d.minor ?? 0,
+        mode: d.fileMode ?? 0o666,
+        uid: d.uid ?? 0,
+        gid: d.gid ?? 0,
+      });
+    }
+  }
+  for (const [target, link] of DEFAULT_DEV_SYMLINKS) out.push({ op: 'symlink', target, linkpath: link });
+  return out;
+}
+
+function sysctlRecords(spec: Spec): PlanRecord[] {
+  const out: PlanRecord[] = [];
+  const newNet = hasNs(spec, 'network');
+  const newIpc = hasNs(spec, 'ipc');
+  const newUts = hasNs(spec, 'uts');
+  for (const [key, value] of Object.entries(spec.linux?.sysctl ?? {})) {
+    const p = `linux.sysctl.${key}`;
+    if (key.startsWith('net.') && !newNet) throw new OciError('needs a network namespace', p);
+    if (
+      (key.startsWith('kernel.msg') ||
+        key.startsWith('kernel.sem') ||
+        key.startsWith('kernel.shm') ||
+        key.startsWith('fs.mqueue.')) &&
+      !newIpc
+    ) {
+      throw new OciError('needs an ipc namespace', p);
+    }
+    if ((key === 'kernel.hostname' || key === 'kernel.domainname') && !newUts)
+      throw new OciError('needs a uts namespace', p);
+    out.push({ op: 'sysctl', key, value });
+  }
+  return out;
+}
+
+/** The plan for `create`: a new container from its config. */
+export function buildCreatePlan(spec: Spec, o: CreatePlanOptions): Plan {
+  const process = spec.process;
+  if (!process) throw new OciError('is required to create a container', 'process');
+  if (!isAbsolute(o.bundle)) throw new OciError(`bundle path must be absolute (got "${o.bundle}")`);
+  const plan: Plan = [...namespaceRecords(spec), ...parentRecords(spec, process, o)];
+
+  if (process.oomScoreAdj !== undefined) plan.push({ op: 'oom-score-adj', value: process.oomScoreAdj });
+  if (spec.hostname !== undefined) {
+    if (!hasNs(spec, 'uts')) throw new OciError('needs a uts namespace in linux.namespaces', 'hostname');
+    plan.push({ op: 'hostname', name: spec.hostname });
+  }
+  if (spec.domainname !== undefined) {
+    if (!hasNs(spec, 'uts')) throw new OciError('needs a uts namespace in linux.namespaces', 'domainname');
+    plan.push({ op: 'domainname', name: spec.domainname });
+  }
+  const mountNs = hasNs(spec, 'mount');
+  if (!mountNs)
+    throw new OciError('Corral needs a mount namespace (add {"type":"mount"})', 'linux.namespaces');
+  const prop = spec.linux?.rootfsPropagation;
+  plan.push({ op: 'rootfs-propagation', flags: prop ? PROPAGATION[prop]! | MS.REC : MS.SLAVE | MS.REC });
+  plan.push({ op: 'rootfs', path: rootfsPath(spec, o.bundle) });
+  plan.push(...mountRecords(spec, o));
+  plan.push(...deviceRecords(spec));
+  plan.push(...sysctlRecords(spec));
+  for (const h of spec.hooks?.createContainer ?? [])
+    plan.push({ op: 'hook', stage: 'createContainer', hook: hookSpec(h) });
+  plan.push({ op: 'pivot-root', mode: o.noPivot ? 'chroot' : 'pivot' });
+  for (const p of spec.linux?.maskedPaths ?? []) plan.push({ op: 'masked-path', path: p });
+  for (const p of spec.linux?.readonlyPaths ?? []) plan.push({ op: 'readonly-path', path: p });
+  if (spec.root?.readonly) plan.push({ op: 'rootfs-readonly' });
+  plan.push(...processRecords(process, o));
+  if (o.execFifo) plan.push({ op: 'exec-fifo', path: o.execFifo });
+  for (const h of spec.hooks?.startContainer ?? [])
+    plan.push({ op: 'hook', stage: 'startContainer', hook: hookSpec(h) });
+  plan.push(...userRecords(process));
+  return plan;
+}
+
+/** The namespaces an exec joins: every namespace the container's config lists, taken from its init. */
+export function execNamespaceRecords(spec: Spec, initPid: number): PlanRecord[] {
+  const types = (spec.linux?.namespaces ?? []).map((n) => NS_TYPE[n.type]);
+  return JOIN_ORDER.filter((t) => types.includes(t)).map((t) => ({
+    op: 'ns-join' as const,
+    type: t,
+    path: `/proc/${initPid}/ns/${NS_FILE[t]}`,
+  }));
+}
+
+/** The plan for `exec`: join the container's namespaces, no rootfs records, then the process. */
+export function buildExecPlan(process: Process, o: ExecPlanOptions): Plan {
+  const plan: Plan = [...execNamespaceRecords(o.spec, o.initPid), ...parentRecords(o.spec, process, o)];
+  if (process.oomScoreAdj !== undefined) plan.push({ op: 'oom-score-adj', value: process.oomScoreAdj });
+  plan.push(...processRecords(process, o));
+  plan.push(...userRecords(process));
+  return plan;
+}
