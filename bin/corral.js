@@ -1,2 +1,6 @@
 #!/usr/bin/env node
-import '../dist/src/cli/main.js';
+// The bundle (npm run build) starts fastest; the per-module build is the fallback.
+import { existsSync } from 'node:fs';
+
+const bundle = new URL('../dist/bundle/corral.js', import.meta.url);
+await import(existsSync(bundle) ? bundle.href : '../dist/src/cli/main.js');

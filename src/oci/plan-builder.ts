@@ -162,9 +162,13 @@ function userRecords(process: Process): PlanRecord[] {
   ];
   const caps = process.capabilities;
   if (caps) {
-    for (const set of ['bounding', 'effective', 'permitted', 'inheritable', 'ambient'] as CapabilitySet[]) {
+    for (const set of ['bounding', 'effective', 'permitted', 'inheritable'] as CapabilitySet[]) {
       out.push({ op: 'caps', set, mask: capMask(caps[set]) });
     }
+    // The kernel raises an ambient capability only when it is both permitted and inheritable;
+    // like runc and crun, the others are left out instead of failing the container.
+    const ambient = capMask(caps.ambient) & capMask(caps.permitted) & capMask(caps.inheritable);
+    out.push({ op: 'caps', set: 'ambient', mask: ambient });
   }
   if (process.noNewPrivileges) out.push({ op: 'no-new-privs' });
   for (const e of process.env ?? []) out.push({ op: 'env', value: e });

@@ -293,10 +293,14 @@ export class Runtime {
     } catch {
       /* gone */
     }
-    try {
-      if (started && started.helper.exitCode === null) started.helper.kill('SIGKILL');
-    } catch {
-      /* gone */
+    // The helper reaps the container process; give it the chance so no zombie is left to a
+    // PID 1 that may not reap orphans, and only then kill it.
+    if (started && started.helper.exitCode === null) {
+      const exited = await Promise.race([
+        started.exited.then(() => true),
+        new Promise<false>((res) => setTimeout(res, 2000, false)),
+      ]);
+      if (!exited) started.helper.kill('SIGKILL');
     }
     if (pid) await waitGone(pid, r.pidStartTime, 5000);
     await mgr?.remove().catch((e) => this.log('warn', `cgroup cleanup of ${r.id}: ${oneLine(e)}`));

@@ -25,7 +25,9 @@ export function parseQuantity(text: string, field: string): number {
   const m = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)([a-zA-Z]*)$/.exec(text.trim());
   const mult = m ? SUFFIX[m[2] ?? ''] : undefined;
   if (!m || mult === undefined) {
-    throw new QuantityError(`${field}: "${text}" is not a quantity; use e.g. 64Mi, 1Gi, 500M or a plain number`);
+    throw new QuantityError(
+      `${field}: "${text}" is not a quantity; use e.g. 64Mi, 1Gi, 500M or a plain number`,
+    );
   }
   return Number(m[1]) * mult;
 }
@@ -33,6 +35,7 @@ export function parseQuantity(text: string, field: string): number {
 /** Parse a byte size: a whole, non-negative number of bytes. */
 export function parseBytes(text: string, field: string): number {
   const n = parseQuantity(text, field);
-  if (n < 0 || !Number.isFinite(n)) throw new QuantityError(`${field}: "${text}" must be a non-negative size`);
+  if (n < 0 || !Number.isFinite(n))
+    throw new QuantityError(`${field}: "${text}" must be a non-negative size`);
   return Math.ceil(n);
 }

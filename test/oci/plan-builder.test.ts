@@ -376,3 +376,15 @@ test('exec joins every namespace of the init and sets up only the process', () =
   );
   assert.equal(find(p, 'caps').length, 0);
 });
+
+test('ambient capabilities not both permitted and inheritable are left out, as runc does', () => {
+  const s = base();
+  s.process!.capabilities = {
+    bounding: ['CAP_KILL', 'CAP_NET_RAW', 'CAP_CHOWN'],
+    permitted: ['CAP_KILL', 'CAP_NET_RAW'],
+    inheritable: ['CAP_KILL', 'CAP_CHOWN'],
+    ambient: ['CAP_KILL', 'CAP_NET_RAW', 'CAP_CHOWN'],
+  };
+  const amb = find(buildCreatePlan(s, opts), 'caps').find((c) => c.set === 'ambient');
+  assert.equal(amb?.mask, capMask(['CAP_KILL']));
+});

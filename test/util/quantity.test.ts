@@ -11,6 +11,9 @@ test('quantities with binary, decimal and milli suffixes', () => {
 });
 
 test('a bad quantity names the field and shows the fix', () => {
-  assert.throws(() => parseBytes('64MB', '--memory'), /^Error: --memory: "64MB" is not a quantity; use e\.g\. 64Mi/);
+  assert.throws(
+    () => parseBytes('64MB', '--memory'),
+    /^Error: --memory: "64MB" is not a quantity; use e\.g\. 64Mi/,
+  );
   assert.throws(() => parseBytes('-1', '--memory'), /--memory: "-1" must be a non-negative size/);
 });

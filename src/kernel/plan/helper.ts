@@ -1,11 +1,9 @@
 // The driver of `corral-helper run`: spawns the helper, writes the plan and speaks the handshake of
 // native/PLAN.md ("Handshake"). Library code: no process-wide state, no process.exit.
 import { spawn, type ChildProcess, type StdioNull, type StdioPipe } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import { dirname, resolve } from 'node:path';
 import type { Stream } from 'node:stream';
-import { fileURLToPath } from 'node:url';
+import { helperPath } from '../helper-path.js';
 import { decodeLine, encodeLine, encodePlan, type Plan } from './plan.js';
 
 /** A step of the plan failed (or the helper died). `step` is the record name the helper names
@@ -22,15 +20,7 @@ export class HelperError extends Error {
 
 /** The helper binary: $CORRAL_HELPER, else <repo>/native/corral-helper next to this module
  *  (compiled: dist/src/kernel/plan/helper.js; from source: src/kernel/plan/helper.ts). */
-export function helperPath(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.CORRAL_HELPER) return env.CORRAL_HELPER;
-  const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [
-    resolve(here, '../../../../native/corral-helper'),
-    resolve(here, '../../../native/corral-helper'),
-  ];
-  return candidates.find((p) => existsSync(p)) ?? candidates[0]!;
-}
+export { helperPath };
 
 export type HelperMessage =
   | { type: 'pid'; pid: number }
