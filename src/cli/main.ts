@@ -1,6 +1,9 @@
 // `corral`: the command for people. Each command lives in its own file and is imported only when
 // it runs, so start-up stays lean.
 import { Command } from 'commander';
+import { registerContainerCommands } from './containers/register.js';
+import { resolveDataDir } from './data-dir.js';
+import { registerImageCommands } from './image/register.js';
 
 const program = new Command('corral')
   .description('A small Kubernetes-style container platform that isolates with the Linux kernel')
@@ -20,6 +23,10 @@ program
     const { sandbox } = await import('./sandbox.js');
     process.exitCode = await sandbox(program.opts<{ dataDir?: string }>().dataDir, cmd, opts);
   });
+
+const dataDir = () => resolveDataDir(program.opts<{ dataDir?: string }>().dataDir);
+registerContainerCommands(program, dataDir);
+registerImageCommands(program, dataDir);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`corral: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -62,7 +62,8 @@ export const DEFAULT_PIDS_LIMIT = 2048;
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const ENV_KEY_RE = /^[^=\0]+$/;
-const HOSTNAME_RE = /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
+const HOSTNAME_RE =
+  /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 
 export function checkName(name: string): string {
   if (!NAME_RE.test(name) || name.length > 253) {
@@ -97,7 +98,7 @@ export function parseVolume(spec: string): VolumeSpec {
   if (parts.length < 2 || parts.length > 3) bad('expected HOST:CONTAINER[:ro]');
   const [source = '', destination = '', mode] = parts;
   if (!source || !destination) bad('a path is empty');
-  if (!isAbsolute(source)) bad(`named volumes are not supported; "${source}" must be an absolute host path`);
+  if (!isAbsolute(source)) bad(`named volumes are not supported, "${source}" must be an absolute host path`);
   if (!isAbsolute(destination)) bad(`the container path "${destination}" must be absolute`);
   if (posix.normalize(destination) === '/') bad('cannot mount over the container\'s root "/"');
   let readonly = false;
@@ -131,7 +132,9 @@ export function parseNetwork(n: string | undefined, publish: string[]): NetworkM
 /** `-u` syntax only (names are resolved against the image's /etc/passwd later). */
 export function checkUserSyntax(u: string): string {
   if (!/^[^:\s]+(:[^:\s]+)?$/.test(u)) {
-    throw new EngineError(`-u ${JSON.stringify(u)}: expected USER[:GROUP] (names or numbers), e.g. -u 1000:1000`);
+    throw new EngineError(
+      `-u ${JSON.stringify(u)}: expected USER[:GROUP] (names or numbers), e.g. -u 1000:1000`,
+    );
   }
   return u;
 }

@@ -12,7 +12,9 @@ export async function withLock<T>(path: string, fn: () => Promise<T>): Promise<T
   });
   const ended = new Promise<void>((res) => child.once('close', () => res()));
   await new Promise<void>((resolve, reject) => {
-    child.once('error', (e) => reject(new ImageError(`cannot lock ${path}: ${e.message} (is util-linux installed?)`)));
+    child.once('error', (e) =>
+      reject(new ImageError(`cannot lock ${path}: ${e.message} (is util-linux installed?)`)),
+    );
     child.stdout.once('data', () => resolve());
     child.once('exit', (code) => reject(new ImageError(`cannot lock ${path}: flock exited with ${code}`)));
   });

@@ -30,7 +30,8 @@ class ByteReader {
     while (this.buf.length < n && !this.done) {
       const r = await this.it.next();
       if (r.done) this.done = true;
-      else this.buf = this.buf.length ? Buffer.concat([this.buf, Buffer.from(r.value)]) : Buffer.from(r.value);
+      else
+        this.buf = this.buf.length ? Buffer.concat([this.buf, Buffer.from(r.value)]) : Buffer.from(r.value);
     }
     return this.buf.length >= n;
   }
@@ -50,7 +51,8 @@ class ByteReader {
   async pipe(n: number, sink: (chunk: Buffer) => void | Promise<void>): Promise<void> {
     let left = n;
     while (left > 0) {
-      if (this.buf.length === 0 && !(await this.fill(1))) throw new TarFormatError('unexpected end of archive');
+      if (this.buf.length === 0 && !(await this.fill(1)))
+        throw new TarFormatError('unexpected end of archive');
       const take = Math.min(left, this.buf.length);
       const chunk = this.buf.subarray(0, take);
       this.buf = this.buf.subarray(take);
@@ -96,7 +98,15 @@ function checksumOk(h: Buffer): boolean {
 }
 
 const TYPES: Record<string, TarType> = {
-  '0': 'file', '\0': 'file', '7': 'file', '1': 'link', '2': 'symlink', '3': 'char', '4': 'block', '5': 'dir', '6': 'fifo',
+  '0': 'file',
+  '\0': 'file',
+  '7': 'file',
+  '1': 'link',
+  '2': 'symlink',
+  '3': 'char',
+  '4': 'block',
+  '5': 'dir',
+  '6': 'fifo',
 };
 
 function parsePax(data: Buffer): Map<string, Buffer> {
@@ -120,10 +130,19 @@ function parsePax(data: Buffer): Map<string, Buffer> {
  * (passing a sink) or leave it, in which case it is skipped.
  */
 export async function readTar(
-  source: AsyncIterable<Buffer | string>,
-  onEntry: (h: TarHeader, body: (sink: (chunk: Buffer) => void | Promise<void>) => Promise<void>) => Promise<void>,
+  source: AsyncIterable<Buffer | string> | Iterable<Buffer>,
+  onEntry: (
+    h: TarHeader,
+    body: (sink: (chunk: Buffer) => void | Promise<void>) => Promise<void>,
+  ) => Promise<void>,
 ): Promise<void> {
-  const r = new ByteReader(source[Symbol.asyncIterator]());
+  const it =
+    Symbol.asyncIterator in source
+      ? source[Symbol.asyncIterator]()
+      : (async function* () {
+          yield* source;
+        })();
+  const r = new ByteReader(it);
   let longName: string | undefined;
   let longLink: string | undefined;
   let pax = new Map<string, Buffer>();
@@ -235,7 +254,8 @@ function pad(b: Buffer): Buffer[] {
 function paxRecord(key: string, value: string): string {
   const body = ` ${key}=${value}\n`;
   let len = Buffer.byteLength(body) + 1;
-  while (String(len).length + Buffer.byteLength(body) !== len) len = String(len).length + Buffer.byteLength(body);
+  while (String(len).length + Buffer.byteLength(body) !== len)
+    len = String(len).length + Buffer.byteLength(body);
   return `${len}${body}`;
 }
 
@@ -252,10 +272,14 @@ export function writeTar(entries: TarWriteEntry[]): Buffer {
     const records: string[] = [];
     if (Buffer.byteLength(name) > 100) records.push(paxRecord('path', name));
     if (Buffer.byteLength(link) > 100) records.push(paxRecord('linkpath', link));
-    for (const [k, v] of Object.entries(e.xattrs ?? {}).sort()) records.push(paxRecord(`SCHILY.xattr.${k}`, v));
+    for (const [k, v] of Object.entries(e.xattrs ?? {}).sort())
+      records.push(paxRecord(`SCHILY.xattr.${k}`, v));
     if (records.length) {
       const body = Buffer.from(records.join(''));
-      parts.push(header('PaxHeader', { name: '', type: 'file', mode: 0o644 }, body.length, 'x'), ...pad(body));
+      parts.push(
+        header('PaxHeader', { name: '', type: 'file', mode: 0o644 }, body.length, 'x'),
+        ...pad(body),
+      );
     }
     const data = e.type === 'file' ? (e.data ?? Buffer.alloc(0)) : Buffer.alloc(0);
     parts.push(header(name.slice(0, 100), e, data.length, FLAGS[e.type], link.slice(0, 100)));

@@ -1,24 +1,19 @@
 // What every corral-oci command shares: the global flags, the logger (--log, --log-format) and
 // the Runtime, imported lazily so `corral-oci --help` does not load it.
 import { appendFileSync } from 'node:fs';
-import type { Command } from 'commander';
 import type { LogLevel, Runtime } from '../../oci/runtime.js';
 
 export interface GlobalOptions {
   root?: string;
   log?: string;
-  logFormat?: 'json' | 'text';
+  logFormat?: string;
   debug?: boolean;
   systemdCgroup?: boolean;
   cgroupRoot?: string;
 }
 
 export class Context {
-  constructor(readonly program: Command) {}
-
-  get opts(): GlobalOptions {
-    return this.program.opts<GlobalOptions>();
-  }
+  constructor(readonly opts: GlobalOptions) {}
 
   /** To --log when given, else warnings and errors (and debug with --debug) to stderr. */
   log(level: LogLevel, msg: string, fileOnly = false): void {

@@ -1,67 +1,95 @@
-// corral-oci: runc's command line over src/oci/runtime.ts. One file per verb, each thin; the
-// runtime is imported only when a command runs. Errors: one line `corral-oci: <message>` on stderr
-// (and in --log), exit 1.
-import { Command } from 'commander';
-import { Context } from './context.js';
-import { register as create } from './create.js';
-import { register as deleteCmd } from './delete.js';
-import { register as exec } from './exec.js';
-import { register as features } from './features.js';
-import { register as kill } from './kill.js';
-import { register as list } from './list.js';
-import { register as pause } from './pause.js';
-import { register as ps } from './ps.js';
-import { register as resume } from './resume.js';
-import { register as run } from './run.js';
-import { register as spec } from './spec.js';
-import { register as start } from './start.js';
-import { register as state } from './state.js';
-import { register as update } from './update.js';
+// corral-oci: runc's command line over src/oci/runtime.ts. Global options, then the command, then
+// its options and arguments (runc's order; options after the id are accepted too, except for
+// exec/ps where they belong to the process). One file per verb, imported only when it runs.
+// Errors: one line `corral-oci: <message>` on stderr (and in --log), exit 1.
+import { argUsage, optionRows, parse, table, termWidth, UsageError, wrap, type Options } from './args.js';
+import { COMMANDS, GLOBAL_OPTIONS, type CommandSpec } from './commands.js';
+import { Context, type GlobalOptions } from './context.js';
 
-const program = new Command('corral-oci')
-  .description('OCI runtime (runc-compatible command line) of Corral')
-  .option('--root <dir>', 'state directory', '/run/corral-oci')
-  .option('--log <file>', 'write logs (and errors) to this file')
-  .option('--log-format <fmt>', 'text or json', 'text')
-  .option('--debug', 'log debug messages')
-  .option('--systemd-cgroup', 'not supported: Corral uses cgroupfs (the flag is an error)')
-  .option('--cgroup-root <path>', "Corral's cgroup root (relative cgroupsPath go below it)")
-  .option('--rootless <bool>', 'accepted for runc compatibility; ignored')
-  .option('--criu <path>', 'accepted for runc compatibility; ignored')
-  .version('0.1.0', '-v, --version')
-  .enablePositionalOptions()
-  .configureOutput({ outputError: (str, write) => write(`corral-oci: ${str.replace(/^error: /, '')}`) })
-  .exitOverride();
+const VERSION = '0.1.0';
+const HELP: Options = { help: { short: 'h', help: 'display help for command' } };
 
-const ctx = new Context(program);
-for (const r of [
-  create,
-  start,
-  state,
-  kill,
-  deleteCmd,
-  run,
-  exec,
-  ps,
-  list,
-  pause,
-  resume,
-  update,
-  features,
-  spec,
-]) {
-  r(program, ctx);
+function mainHelp(): string {
+  const cmds: [string, string][] = COMMANDS.map((c) => [
+    [
+      c.name + (c.alias ? `|${c.alias}` : ''),
+      Object.keys(c.options).length ? '[options]' : '',
+      argUsage(c.args),
+    ]
+      .filter(Boolean)
+      .join(' '),
+    c.description,
+  ]);
+  cmds.push(['help [command]', 'display help for command']);
+  const opts = optionRows(GLOBAL_OPTIONS);
+  const w = termWidth(opts, cmds);
+  return (
+    'Usage: corral-oci [options] [command]\n\nOCI runtime (runc-compatible command line) of Corral\n' +
+    table('Options', opts, w) +
+    table('Commands', cmds, w)
+  );
 }
 
-program.parseAsync(process.argv).catch((err: unknown) => {
-  const e = err as { code?: string; exitCode?: number; message?: string };
-  if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
-    // commander printed its message already (help, version, usage errors).
-    process.exitCode = e.exitCode ?? 1;
+function commandHelp(c: CommandSpec): string {
+  const args: [string, string][] = c.args.map((a) => [
+    a.name,
+    a.help + (a.default !== undefined ? ` (default: "${a.default}")` : ''),
+  ]);
+  const opts = optionRows({ ...c.options, ...HELP });
+  const w = termWidth(args, opts);
+  const usage = [`corral-oci ${c.name}${c.alias ? `|${c.alias}` : ''} [options]`, argUsage(c.args)];
+  return (
+    `Usage: ${usage.filter(Boolean).join(' ')}\n\n${wrap(c.description, 0)}\n` +
+    table('Arguments', args, w) +
+    table('Options', opts, w)
+  );
+}
+
+const find = (name: string) => COMMANDS.find((c) => c.name === name || c.alias === name);
+
+async function main(argv: string[], setCtx: (c: Context) => void): Promise<void> {
+  const g = parse(argv, GLOBAL_OPTIONS, true);
+  if (g.values.help) return void process.stdout.write(mainHelp());
+  if (g.values.version) return void process.stdout.write(VERSION + '\n');
+  const ctx = new Context(g.values as GlobalOptions);
+  setCtx(ctx);
+  const [name, ...rest] = g.rest;
+  if (name === undefined) {
+    process.stderr.write(mainHelp());
+    process.exitCode = 1;
     return;
   }
+  if (name === 'help') {
+    const c = rest[0] === undefined ? undefined : find(rest[0]);
+    if (rest[0] !== undefined && !c) throw new UsageError(`unknown command '${rest[0]}'`);
+    return void process.stdout.write(c ? commandHelp(c) : mainHelp());
+  }
+  const cmd = find(name);
+  if (!cmd) throw new UsageError(`unknown command '${name}'`);
+  const p = parse(rest, { ...cmd.options, ...HELP }, cmd.passThrough);
+  if (p.values.help) return void process.stdout.write(commandHelp(cmd));
+  const args = cmd.passThrough ? p.rest : p.positionals;
+  const variadic = cmd.args.some((a) => a.variadic);
+  for (const [i, a] of cmd.args.entries()) {
+    if (args[i] === undefined) {
+      if (a.required) throw new UsageError(`missing required argument '${a.name}'`);
+      if (a.default !== undefined) args[i] = a.default;
+    }
+  }
+  if (!variadic && args.length > cmd.args.length) {
+    const n = cmd.args.length;
+    throw new UsageError(
+      `too many arguments for '${cmd.name}'. Expected ${n} argument${n === 1 ? '' : 's'} but got ${args.length}.`,
+    );
+  }
+  const { run } = await cmd.load();
+  await run(ctx, p.values, args);
+}
+
+let ctx: Context | undefined;
+main(process.argv.slice(2), (c) => (ctx = c)).catch((err: unknown) => {
   const msg = (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, '; ');
-  ctx.log('error', msg, true);
+  if (!(err instanceof UsageError)) ctx?.log('error', msg, true);
   process.stderr.write(`corral-oci: ${msg}\n`);
   process.exitCode = 1;
 });

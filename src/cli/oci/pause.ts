@@ -1,13 +1,7 @@
-// corral-oci pause ID / resume ID (cgroup freezer)
-import type { Command } from 'commander';
+// corral-oci pause ID (cgroup freezer)
+import type { Values } from './args.js';
 import type { Context } from './context.js';
 
-export function register(program: Command, ctx: Context): void {
-  program
-    .command('pause')
-    .description('freeze every process of the container')
-    .argument('<id>', 'container id')
-    .action(async (id: string) => {
-      await (await ctx.runtime()).pause(id);
-    });
+export async function run(ctx: Context, _f: Values, [id]: string[]): Promise<void> {
+  await (await ctx.runtime()).pause(id!);
 }

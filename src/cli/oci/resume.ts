@@ -1,13 +1,7 @@
 // corral-oci resume ID
-import type { Command } from 'commander';
+import type { Values } from './args.js';
 import type { Context } from './context.js';
 
-export function register(program: Command, ctx: Context): void {
-  program
-    .command('resume')
-    .description('thaw a paused container')
-    .argument('<id>', 'container id')
-    .action(async (id: string) => {
-      await (await ctx.runtime()).resume(id);
-    });
+export async function run(ctx: Context, _f: Values, [id]: string[]): Promise<void> {
+  await (await ctx.runtime()).resume(id!);
 }

@@ -1,13 +1,7 @@
 // corral-oci start ID
-import type { Command } from 'commander';
+import type { Values } from './args.js';
 import type { Context } from './context.js';
 
-export function register(program: Command, ctx: Context): void {
-  program
-    .command('start')
-    .description('start the process of a created container')
-    .argument('<id>', 'container id')
-    .action(async (id: string) => {
-      await (await ctx.runtime()).start(id);
-    });
+export async function run(ctx: Context, _f: Values, [id]: string[]): Promise<void> {
+  await (await ctx.runtime()).start(id!);
 }

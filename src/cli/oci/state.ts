@@ -1,13 +1,7 @@
 // corral-oci state ID: the OCI state JSON.
-import type { Command } from 'commander';
+import type { Values } from './args.js';
 import { printJson, type Context } from './context.js';
 
-export function register(program: Command, ctx: Context): void {
-  program
-    .command('state')
-    .description('print the state of a container (OCI state JSON)')
-    .argument('<id>', 'container id')
-    .action(async (id: string) => {
-      printJson(await (await ctx.runtime()).state(id));
-    });
+export async function run(ctx: Context, _f: Values, [id]: string[]): Promise<void> {
+  printJson(await (await ctx.runtime()).state(id!));
 }

@@ -1,0 +1,24 @@
+// `corral exec [-i] [-t] [-e K=V] [-w DIR] [-u USER] CONTAINER COMMAND...`: another process in a
+// running container (its namespaces, cgroup, capabilities, seccomp); exits with its exit code.
+import type { ExecFlags } from './containers/register.js';
+import { Engine } from '../engine/engine.js';
+import { EngineError } from '../engine/errors.js';
+
+export async function execCommand(
+  dataDir: string,
+  ref: string,
+  cmd: string[],
+  o: ExecFlags,
+): Promise<number> {
+  if (o.tty && !process.stdin.isTTY)
+    throw new EngineError('-t: the input device is not a terminal; run without -t');
+  const engine = new Engine({ dataDir });
+  return engine.exec(ref, {
+    cmd,
+    env: o.env,
+    ...(o.workdir !== undefined ? { workdir: o.workdir } : {}),
+    ...(o.user !== undefined ? { user: o.user } : {}),
+    tty: !!o.tty,
+    stdio: [o.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit'],
+  });
+}

@@ -1,0 +1,59 @@
+// Default container names, adjective_noun as podman and docker make them.
+import { randomInt } from 'node:crypto';
+
+const ADJECTIVES = [
+  'agile',
+  'bold',
+  'brave',
+  'calm',
+  'clever',
+  'eager',
+  'fair',
+  'gentle',
+  'happy',
+  'jolly',
+  'keen',
+  'kind',
+  'lucid',
+  'merry',
+  'nimble',
+  'proud',
+  'quiet',
+  'quick',
+  'sharp',
+  'sleepy',
+  'steady',
+  'sunny',
+  'tidy',
+  'witty',
+];
+const NOUNS = [
+  'badger',
+  'bison',
+  'colt',
+  'cougar',
+  'drover',
+  'falcon',
+  'heifer',
+  'heron',
+  'lasso',
+  'mare',
+  'mesa',
+  'mule',
+  'mustang',
+  'otter',
+  'pony',
+  'prairie',
+  'ranch',
+  'saddle',
+  'spur',
+  'stallion',
+  'steer',
+  'trail',
+  'wagon',
+  'yak',
+];
+
+export function randomName(): string {
+  return `${ADJECTIVES[randomInt(ADJECTIVES.length)]}_${NOUNS[randomInt(NOUNS.length)]}`;
+}

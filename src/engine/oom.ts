@@ -1,0 +1,16 @@
+// Was the container OOM-killed? Its memory cgroup counts the kills (v2 memory.events oom_kill,
+// v1 memory.oom_control oom_kill); read after the init exited and before the cgroup is removed.
+import { openCgroups } from '../kernel/cgroup/index.js';
+
+export async function oomKills(cgroupsPath: string, cgroupRoot?: string, helper?: string): Promise<number> {
+  try {
+    const driver = openCgroups({
+      ...(cgroupRoot ? { root: cgroupRoot } : {}),
+      ...(helper ? { helper } : {}),
+    });
+    const stats = await driver.manager(cgroupsPath).stats();
+    return stats.memory.oomKills;
+  } catch {
+    return 0;
+  }
+}

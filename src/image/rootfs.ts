@@ -1,0 +1,220 @@
+// A container's root filesystem from an image: an overlayfs snapshot (the image's unpacked layers
+// read-only below, the container's own upper and work dirs above) mounted at
+// `<dataDir>/containers/<id>/rootfs`. Where overlayfs is unavailable (or a layer could not be put
+// in overlay form) the layers are copied into the rootfs dir in order instead, applying whiteouts
+// and opaque dirs by deletion. The layers a container uses are recorded next to it so `prune`
+// keeps them while it exists.
+import { execFile } from 'node:child_process';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  rmdirSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { digestHex } from './digest.js';
+import { ImageError } from './errors.js';
+import { layerDir, parentsAreDirs, readLayerMeta, type LayerMeta } from './unpack.js';
+import type { ImageRecord } from './types.js';
+
+export type RootfsDriver = 'overlay' | 'copy';
+
+/** The part of the store prepareRootfs needs (ImageStore implements it). */
+export interface LayerSource {
+  readonly dataDir: string;
+  readonly layersDir: string;
+  /** Unpack the image's layers if any is missing (e.g. after a prune); returns their metas. */
+  ensureLayers(image: ImageRecord): Promise<LayerMeta[]>;
+}
+
+export interface PreparedRootfs {
+  rootfs: string;
+  driver: RootfsDriver;
+  release(): Promise<void>;
+}
+
+const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+function exec(cmd: string, args: string[], cwd?: string): Promise<void> {
+  return new Promise((resolve, reject) =>
+    execFile(cmd, args, { cwd }, (err, _o, stderr) =>
+      err ? reject(new Error((stderr || err.message).toString().trim().split('\n')[0])) : resolve(),
+    ),
+  );
+}
+
+let overlaySupported: boolean | undefined;
+function overlayAvailable(): boolean {
+  if (overlaySupported === undefined) {
+    try {
+      overlaySupported = /\toverlay$/m.test(readFileSync('/proc/filesystems', 'utf8'));
+    } catch {
+      overlaySupported = false;
+    }
+  }
+  return overlaySupported;
+}
+
+function isMountpoint(path: string): boolean {
+  const esc = path.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .some((l) => l.split(' ')[4] === esc);
+}
+
+/** The container's directory and the layers it uses (read by prune). */
+export function containerDir(dataDir: string, id: string): string {
+  return join(dataDir, 'containers', id);
+}
+
+/** diffIDs used by every prepared container rootfs under dataDir. */
+export function layersInUse(dataDir: string): Set<string> {
+  const out = new Set<string>();
+  const dir = join(dataDir, 'containers');
+  if (!existsSync(dir)) return out;
+  for (const id of readdirSync(dir)) {
+    try {
+      for (const l of JSON.parse(readFileSync(join(dir, id, 'image-layers.json'), 'utf8')) as string[])
+        out.add(l);
+    } catch {
+      /* not one of ours, or being released */
+    }
+  }
+  return out;
+}
+
+export async function prepareRootfsWith(
+  src: LayerSource,
+  image: ImageRecord,
+  containerId: string,
+  opts: { driver?: RootfsDriver } = {},
+): Promise<PreparedRootfs> {
+  if (!ID.test(containerId))
+    throw new ImageError(
+      `container id "${containerId}" must be letters, digits, '_', '.', '-' (at most 128)`,
+    );
+  const dir = containerDir(src.dataDir, containerId);
+  const rootfs = join(dir, 'rootfs');
+  if (existsSync(rootfs))
+    throw new ImageError(
+      `container "${containerId}" already has a root filesystem at ${rootfs}: release it first`,
+    );
+  mkdirSync(dir, { recursive: true });
+  // Recorded before the layers are (re)unpacked, so a concurrent prune keeps them.
+  writeFileSync(join(dir, 'image-layers.json'), JSON.stringify(image.layers));
+  const upper = join(dir, 'upper');
+  const work = join(dir, 'work');
+  const cleanup = (): void => {
+    for (const p of [rootfs, upper, work, join(dir, 'image-layers.json')])
+      rmSync(p, { recursive: true, force: true });
+    try {
+      rmdirSync(dir); // only if nobody else keeps files there
+    } catch {
+      /* not empty */
+    }
+  };
+  try {
+    const metas = await src.ensureLayers(image);
+    let driver: RootfsDriver =
+      opts.driver ?? (process.env.CORRAL_ROOTFS_DRIVER === 'copy' ? 'copy' : 'overlay');
+    if (driver === 'overlay' && (!overlayAvailable() || metas.some((m) => !m.overlay))) driver = 'copy';
+    mkdirSync(rootfs);
+    if (driver === 'overlay') {
+      try {
+        await mountOverlay(src.layersDir, image.layers, upper, work, rootfs);
+      } catch (e) {
+        if (opts.driver === 'overlay')
+          throw new ImageError(`cannot mount the overlay root filesystem: ${(e as Error).message}`);
+        driver = 'copy';
+      }
+    }
+    if (driver === 'copy') await copyLayers(src.layersDir, metas, rootfs);
+    let released = false;
+    return {
+      rootfs,
+      driver,
+      release: async () => {
+        if (released) return;
+        released = true;
+        if (driver === 'overlay' && isMountpoint(rootfs)) {
+          await exec('umount', [rootfs]).catch(async () => exec('umount', ['-l', rootfs]));
+        }
+        cleanup();
+      },
+    };
+  } catch (e) {
+    if (isMountpoint(rootfs)) await exec('umount', ['-l', rootfs]).catch(() => undefined);
+    cleanup();
+    throw e;
+  }
+}
+
+async function mountOverlay(
+  layersDir: string,
+  layers: string[],
+  upper: string,
+  work: string,
+  target: string,
+): Promise<void> {
+  mkdirSync(upper, { recursive: true });
+  mkdirSync(work, { recursive: true });
+  // Lower dirs relative to the layers dir (mount runs there) keep the option string short:
+  // mount options are limited to one page.
+  const lower = [...layers].reverse().map((d) => `${digestHex(d)}/diff`);
+  if (lower.length === 0) {
+    // overlayfs needs a lower dir: an empty one for an image without layers.
+    mkdirSync(join(upper, '..', 'empty'), { recursive: true });
+    lower.push(join(upper, '..', 'empty'));
+  }
+  const options = `lowerdir=${lower.join(':')},upperdir=${upper},workdir=${work}`;
+  if (options.length > 4000) throw new Error(`too many layers for one overlay mount (${layers.length})`);
+  await exec('mount', ['-t', 'overlay', 'overlay', '-o', options, target], layersDir);
+}
+
+/** Where a layer has a directory and the rootfs so far has a non-directory, the layer's wins. */
+function replaceNonDirs(diff: string, rootfs: string, rel = ''): void {
+  for (const e of readdirSync(join(diff, rel), { withFileTypes: true })) {
+    if (!e.isDirectory()) continue;
+    const r = rel ? `${rel}/${e.name}` : e.name;
+    let st;
+    try {
+      st = lstatSync(join(rootfs, r));
+    } catch {
+      continue; // cp creates it
+    }
+    if (!st.isDirectory()) {
+      rmSync(join(rootfs, r), { force: true });
+      continue; // nothing below it in the rootfs yet
+    }
+    replaceNonDirs(diff, rootfs, r);
+  }
+}
+
+async function copyLayers(layersDir: string, metas: LayerMeta[], rootfs: string): Promise<void> {
+  for (const m of metas) {
+    const diff = join(layerDir(layersDir, m.diffID), 'diff');
+    // Deletions never go through a symlink (it could point out of the rootfs); under one there is
+    // nothing of the lower layers to delete anyway, as the layer's directory replaces it.
+    for (const d of m.opaque) {
+      const abs = join(rootfs, d);
+      if (d && !parentsAreDirs(rootfs, `${d}/x`)) continue;
+      if (existsSync(abs) && lstatSync(abs).isDirectory())
+        for (const e of readdirSync(abs)) rmSync(join(abs, e), { recursive: true, force: true });
+    }
+    for (const w of m.whiteouts)
+      if (parentsAreDirs(rootfs, w)) rmSync(join(rootfs, w), { recursive: true, force: true });
+    // cp must never write through a symlink of a lower layer.
+    replaceNonDirs(diff, rootfs);
+    // cp -a keeps owners, modes, times, links, devices and xattrs.
+    await exec('cp', ['-a', '--', `${diff}/.`, rootfs]);
+    // The whiteout devices came along with the copy; they are not files of the image.
+    if (m.overlay)
+      for (const w of m.whiteouts) if (parentsAreDirs(rootfs, w)) rmSync(join(rootfs, w), { force: true });
+  }
+}
+
+export { readLayerMeta };
