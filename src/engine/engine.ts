@@ -8,7 +8,7 @@
 // deletes the OCI container (cgroup), releases the root filesystem and, with --rm, the record.
 // If that waiter dies, the helper still writes the exit status file, and the next command that
 // looks at the container (`ps`, `inspect`, `rm`...) finishes the bookkeeping (reconcile()).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -239,6 +239,19 @@ export class Engine {
   }
 
   /**
+   * The rootfs of a container whose waiter died is still mounted and its release() handle gone:
+   * unmount it (src/image documents it at <container dir>/rootfs) before the directory goes.
+   */
+  private unmountOrphanRootfs(rec: ContainerRecord): void {
+    if (!rec.rootfs || this.prepared.has(rec.id)) return;
+    const esc = rec.rootfs.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
+    const mounted = readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .some((l) => l.split(' ')[4] === esc);
+    if (mounted) spawnSync('umount', ['-l', rec.rootfs], { stdio: 'ignore' });
+  }
+
+  /**
    * Wait for a container this process started, record how it ended, delete its OCI container
    * (and cgroup), release its root filesystem; with --rm remove it.
    */
@@ -436,6 +449,7 @@ export class Engine {
     }
     await this.runtime.delete(id, { force: true }).catch(() => undefined);
     await this.releaseRootfs(id);
+    this.unmountOrphanRootfs(this.store.load(id));
     this.store.remove(id, rec.name);
     return id;
   }
