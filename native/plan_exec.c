@@ -116,6 +116,13 @@ static void prepare_host_side(struct plan *p) {
       die_errno("console-socket: connect %s", r->f[1]);
   }
   if ((r = plan_find(p, "exec-fifo"))) {
+    /* Created here when missing (Node has no mkfifo; spawning mkfifo(1) costs a fork+exec).
+     * 0622 exactly, whatever the umask: the container's user must be able to open it. */
+    if (mkfifo(r->f[1], 0622) == 0) {
+      if (chmod(r->f[1], 0622) < 0) die_errno("exec-fifo: chmod %s", r->f[1]);
+    } else if (errno != EEXIST) {
+      die_errno("exec-fifo: mkfifo %s", r->f[1]);
+    }
     p->fifo_fd = open(r->f[1], O_PATH | O_CLOEXEC);
     if (p->fifo_fd < 0) die_errno("exec-fifo: open %s", r->f[1]);
   }

@@ -1,6 +1,7 @@
 // Bundles each CLI into dist/bundle/ with esbuild, so a command start loads one file (plus the
 // chunks of what it lazily imports) instead of dozens of modules. The bin/ shims prefer a bundle.
 import { existsSync } from 'node:fs';
+import process from 'node:process';
 import { build } from 'esbuild';
 
 const entries = { 'corral-oci': 'src/cli/oci/main.ts', corral: 'src/cli/main.ts', monitor: 'src/engine/monitor.ts' };

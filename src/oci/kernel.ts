@@ -1,11 +1,11 @@
-// The kernel-layer services the runtime uses: the helper driver (src/kernel/plan/helper.ts), the
-// seccomp compiler (src/kernel/seccomp) and the cgroup driver (src/kernel/cgroup). The latter two
-// are imported on first use so that `state`/`list` start fast.
+// The kernel-layer services the runtime uses besides the helper driver (src/kernel/plan/helper.ts,
+// imported by create.ts and exec.ts): the seccomp compiler (src/kernel/seccomp) and the cgroup
+// driver (src/kernel/cgroup). Both are imported on first use so that `state`/`start` start fast.
 import type { CgroupDriver } from '../kernel/cgroup/types.js';
 import { OciError } from './errors.js';
 import type { Seccomp } from './spec.js';
 
-export { startPlan, type StartPlanOptions, type StartedPlan, type StdioSpec } from '../kernel/plan/helper.js';
+export type { StartPlanOptions, StartedPlan, StdioSpec } from '../kernel/plan/helper.js';
 
 /** Compile an OCI seccomp section to a BPF file (cached by content hash in `cacheDir`); its path. */
 export async function compileSeccomp(seccomp: Seccomp, cacheDir: string, helper?: string): Promise<string> {

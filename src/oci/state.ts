@@ -34,6 +34,8 @@ export interface ContainerRecord {
   cgroupsPath?: string;
   /** That path as the driver resolved it (manager.path), for people reading the state. */
   cgroupPath?: string;
+  /** The file telling whether the cgroup is frozen (v1 freezer.state, v2 cgroup.events); '' none. */
+  freezerFile?: string;
   /** The config the container was created from (exec and hooks need it after the bundle changed). */
   config: Spec;
   /** Set once the helper reported `created` (until then the container is `creating`). */

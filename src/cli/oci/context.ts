@@ -18,7 +18,11 @@ export class Context {
   /** To --log when given, else warnings and errors (and debug with --debug) to stderr. */
   log(level: LogLevel, msg: string, fileOnly = false): void {
     const o = this.opts;
-    if (level === 'debug' && !o.debug) return;
+    if (level === 'debug') {
+      if (!o.debug) return;
+      // When in the process's life: where a command's time goes (node's start is most of it).
+      msg += ` (${performance.now().toFixed(1)} ms)`;
+    }
     if (o.log) {
       const time = new Date().toISOString();
       const line =
@@ -44,6 +48,7 @@ export class Context {
       );
     }
     const { Runtime } = await import('../../oci/runtime.js');
+    this.log('debug', 'runtime loaded');
     return new Runtime({ root: o.root, cgroupRoot: o.cgroupRoot, log: (l, m) => this.log(l, m) });
   }
 }

@@ -82,8 +82,10 @@ async function main(argv: string[], setCtx: (c: Context) => void): Promise<void>
       `too many arguments for '${cmd.name}'. Expected ${n} argument${n === 1 ? '' : 's'} but got ${args.length}.`,
     );
   }
+  ctx.log('debug', `${cmd.name} ${args.join(' ')}`);
   const { run } = await cmd.load();
   await run(ctx, p.values, args);
+  ctx.log('debug', `${cmd.name} done`);
 }
 
 let ctx: Context | undefined;

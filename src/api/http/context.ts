@@ -1,0 +1,16 @@
+// What every handler gets: the stores by kind, the caller, and the response helpers' settings.
+import type { Store } from '../registry/store.js';
+import type { ResourceDef, UserInfo } from '../resources/types.js';
+
+export interface ServerContext {
+  stores: Map<ResourceDef, Store>;
+  /** Default watch length when the client gives no timeoutSeconds. */
+  watchTimeoutSeconds: number;
+  bookmarkEveryMs: number;
+  log: (msg: string) => void;
+}
+
+export interface RequestContext {
+  user: UserInfo;
+  url: URL;
+}

@@ -1,0 +1,380 @@
+// The embedded backend: kine's log-structured table on SQLite (better-sqlite3). Every write is an
+// INSERT whose row id is the new revision; UNIQUE(name, prev_revision) makes two writes from the
+// same revision collide. Reads pick the newest row per name at or below a revision.
+//
+// Durability: WAL + synchronous=NORMAL. A transaction is committed once its frames are in the WAL
+// file (written before COMMIT returns), so an acknowledged write survives kill -9 of this process;
+// only an OS crash or power loss can lose the last transactions (not corrupt the file).
+// One process owns a database file (as kine: SQLite serves one instance): watches are fed from
+// this process's commits, synchronously after each commit, so no polling is needed. Other
+// connections may read the file concurrently (WAL readers never block the writer).
+import Database from 'better-sqlite3';
+import { Hub } from './fanout.js';
+import { prefixEndString, startCompactor } from './keys.js';
+import {
+  StorageError,
+  type KeyValue,
+  type ListOptions,
+  type ListResult,
+  type Storage,
+  type StorageOptions,
+  type Watch,
+  type WatchEvent,
+} from './types.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS kine (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT, created INTEGER, deleted INTEGER,
+  create_revision INTEGER, prev_revision INTEGER, lease INTEGER, value BLOB, old_value BLOB);
+CREATE INDEX IF NOT EXISTS kine_name_index ON kine (name);
+CREATE INDEX IF NOT EXISTS kine_name_id_index ON kine (name, id);
+CREATE INDEX IF NOT EXISTS kine_id_deleted_index ON kine (id, deleted);
+CREATE INDEX IF NOT EXISTS kine_prev_revision_index ON kine (prev_revision);
+CREATE UNIQUE INDEX IF NOT EXISTS kine_name_prev_revision_uindex ON kine (name, prev_revision);
+-- kine keeps the compact revision in a 'compact_rev_key' row; a side table keeps it out of the
+-- revision sequence and out of every range query.
+CREATE TABLE IF NOT EXISTS corral_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+`;
+
+interface Row {
+  id: number;
+  name: string;
+  created: number;
+  deleted: number;
+  create_revision: number;
+  prev_revision: number;
+  value: Buffer | null;
+  old_value: Buffer | null;
+}
+
+const COLS = 'id, name, created, deleted, create_revision, prev_revision, value, old_value';
+/** Revisions compacted per transaction, so writers interleave with a long compaction. */
+const COMPACT_BATCH = 1000;
+
+function toKv(r: Row): KeyValue {
+  return {
+    key: r.name,
+    value: r.value ?? Buffer.alloc(0),
+    // kine stores 0 for a create: the create revision is the row's own id.
+    createRevision: r.created ? r.id : r.create_revision,
+    modRevision: r.id,
+  };
+}
+
+function toEvent(r: Row): WatchEvent {
+  const kv = toKv(r);
+  const prev: KeyValue = {
+    key: r.name,
+    value: r.old_value ?? Buffer.alloc(0),
+    createRevision: kv.createRevision,
+    modRevision: r.prev_revision,
+  };
+  if (r.deleted) return { type: 'delete', kv, prev };
+  return r.created ? { type: 'put', kv } : { type: 'put', kv, prev };
+}
+
+function isUniqueViolation(e: unknown): boolean {
+  return (e as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+export class SqliteStorage implements Storage {
+  readonly backend = 'sqlite';
+  readonly db: Database.Database;
+  private readonly hub: Hub;
+  private readonly stopCompactor: () => void;
+  private closed = false;
+  private readonly q: ReturnType<SqliteStorage['prepare']>;
+  /** One transaction wrapper, called with the body (creating one per write costs ~1 µs more). */
+  private readonly tx: Database.Transaction<(fn: () => Row) => Row>;
+  /** Compactions run one at a time. */
+  private compacting: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly path: string,
+    opts: StorageOptions = {},
+  ) {
+    // timeout = busy_timeout: a lock held by another connection (a checkpoint, a reader in
+    // another process upgrading) is waited for instead of surfacing SQLITE_BUSY.
+    this.db = new Database(path, { timeout: 30_000 });
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.exec(SCHEMA);
+    // As kine at startup: fold a WAL left by a crash into the database file.
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    this.q = this.prepare();
+    this.tx = this.db.transaction((fn: () => Row) => fn());
+    this.hub = new Hub(opts.progressIntervalMs ?? 5000, () => this.rev());
+    this.stopCompactor = startCompactor(this, opts);
+  }
+
+  private prepare() {
+    const d = this.db;
+    return {
+      latest: d.prepare<[string], Row>(`SELECT ${COLS} FROM kine WHERE name = ? ORDER BY id DESC LIMIT 1`),
+      insert: d.prepare(
+        `INSERT INTO kine (name, created, deleted, create_revision, prev_revision, lease, value, old_value)
+         VALUES (?, ?, ?, ?, ?, 0, ?, ?)`,
+      ),
+      // The newest row per name at or below the revision; deleted names drop out.
+      list: d.prepare<[string, string, number, number], Row>(
+        `SELECT ${COLS.replace(/(\w+)/g, 'k.$1')} FROM kine k JOIN (
+           SELECT MAX(id) AS mid FROM kine WHERE name > ? AND name < ? AND id <= ? GROUP BY name
+         ) m ON k.id = m.mid WHERE k.deleted = 0 ORDER BY k.name LIMIT ?`,
+      ),
+      listFrom: d.prepare<[string, string, number, number], Row>(
+        `SELECT ${COLS.replace(/(\w+)/g, 'k.$1')} FROM kine k JOIN (
+           SELECT MAX(id) AS mid FROM kine WHERE name >= ? AND name < ? AND id <= ? GROUP BY name
+         ) m ON k.id = m.mid WHERE k.deleted = 0 ORDER BY k.name LIMIT ?`,
+      ),
+      count: d.prepare<[string, string], { n: number }>(
+        `SELECT COUNT(*) AS n FROM kine k JOIN (
+           SELECT MAX(id) AS mid FROM kine WHERE name >= ? AND name < ? GROUP BY name
+         ) m ON k.id = m.mid WHERE k.deleted = 0`,
+      ),
+      after: d.prepare<[number, string, string], Row>(
+        `SELECT ${COLS} FROM kine WHERE id > ? AND name >= ? AND name < ? ORDER BY id`,
+      ),
+      // AUTOINCREMENT's high-water mark: the current revision even when compaction removed the
+      // newest rows (a trailing delete).
+      rev: d.prepare<[], { seq: number }>(`SELECT seq FROM sqlite_sequence WHERE name = 'kine'`),
+      compactRev: d.prepare<[], { value: number }>(`SELECT value FROM corral_meta WHERE key = 'compact_rev'`),
+      setCompactRev: d.prepare(
+        `INSERT INTO corral_meta (key, value) VALUES ('compact_rev', ?)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+      ),
+      // kine's compaction: rows superseded by a write in (lo, hi], and deletions in (lo, hi].
+      compact: d.prepare(
+        `DELETE FROM kine WHERE id IN (
+           SELECT prev_revision FROM kine WHERE prev_revision != 0 AND id > ? AND id <= ?
+           UNION SELECT id FROM kine WHERE deleted != 0 AND id > ? AND id <= ?)`,
+      ),
+    };
+  }
+
+  /** The current revision (synchronous: this process is the only writer). */
+  rev(): number {
+    return this.q.rev.get()?.seq ?? 0;
+  }
+
+  private compactRev(): number {
+    return this.q.compactRev.get()?.value ?? 0;
+  }
+
+  private check(): void {
+    if (this.closed) throw new StorageError('unavailable', `storage ${this.path} is closed`);
+  }
+
+  /** Runs `fn` in a BEGIN IMMEDIATE transaction, then tells the watchers about the new row. */
+  private write(fn: () => Row): KeyValue {
+    this.check();
+    let row: Row;
+    try {
+      row = this.tx.immediate(fn);
+    } catch (e) {
+      if (isUniqueViolation(e)) {
+        // Another writer took the same prev_revision (only possible with a second process).
+        throw new StorageError('conflict', 'the key was written concurrently; read it and retry');
+      }
+      throw e;
+    }
+    const ev = toEvent(row);
+    this.hub.publish(ev as WatchEvent & { kv: KeyValue });
+    return (ev as { kv: KeyValue }).kv;
+  }
+
+  private insert(r: Omit<Row, 'id'>): Row {
+    const info = this.q.insert.run(
+      r.name,
+      r.created,
+      r.deleted,
+      r.create_revision,
+      r.prev_revision,
+      r.value,
+      r.old_value,
+    );
+    return { ...r, id: Number(info.lastInsertRowid) };
+  }
+
+  async get(key: string): Promise<KeyValue | undefined> {
+    this.check();
+    const r = this.q.latest.get(key);
+    return r && !r.deleted ? toKv(r) : undefined;
+  }
+
+  async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
+    this.check();
+    // One read transaction: the revision and the rows come from the same snapshot.
+    return this.db.transaction(() => {
+      const current = this.rev();
+      const revision = opts.revision && opts.revision > 0 ? opts.revision : current;
+      if (revision > current) {
+        throw new StorageError('unavailable', `revision ${revision} is newer than the current ${current}`);
+      }
+      const compacted = this.compactRev();
+      if (revision < compacted) {
+        throw new StorageError('compacted', `revision ${revision} was compacted (at ${compacted})`, undefined, compacted);
+      }
+      const limit = opts.limit && opts.limit > 0 ? opts.limit : -1;
+      const end = prefixEndString(prefix);
+      const rows =
+        opts.startAfter !== undefined && opts.startAfter >= prefix
+          ? this.q.list.all(opts.startAfter, end, revision, limit < 0 ? -1 : limit + 1)
+          : this.q.listFrom.all(prefix, end, revision, limit < 0 ? -1 : limit + 1);
+      const more = limit > 0 && rows.length > limit;
+      if (more) rows.length = limit;
+      return { items: rows.filter((r) => r.name.startsWith(prefix)).map(toKv), revision, more };
+    })();
+  }
+
+  async count(prefix: string): Promise<number> {
+    this.check();
+    return this.q.count.get(prefix, prefixEndString(prefix))?.n ?? 0;
+  }
+
+  async create(key: string, value: Buffer): Promise<KeyValue> {
+    return this.write(() => {
+      const cur = this.q.latest.get(key);
+      if (cur && !cur.deleted) throw new StorageError('exists', `${key} already exists`, toKv(cur));
+      return this.insert({
+        name: key,
+        created: 1,
+        deleted: 0,
+        create_revision: 0,
+        prev_revision: cur?.id ?? 0,
+        value,
+        old_value: null,
+      });
+    });
+  }
+
+  private current(key: string, expected: number | undefined): Row {
+    const cur = this.q.latest.get(key);
+    if (!cur || cur.deleted) throw new StorageError('not-found', `${key} not found`);
+    if (expected !== undefined && cur.id !== expected) {
+      throw new StorageError(
+        'conflict',
+        `${key} is at revision ${cur.id}, not ${expected}; read it and retry`,
+        toKv(cur),
+      );
+    }
+    return cur;
+  }
+
+  async update(key: string, value: Buffer, expectedRevision: number): Promise<KeyValue> {
+    return this.write(() => {
+      const cur = this.current(key, expectedRevision);
+      return this.insert({
+        name: key,
+        created: 0,
+        deleted: 0,
+        create_revision: toKv(cur).createRevision,
+        prev_revision: cur.id,
+        value,
+        old_value: cur.value,
+      });
+    });
+  }
+
+  async delete(key: string, expectedRevision?: number): Promise<KeyValue> {
+    return this.write(() => {
+      const cur = this.current(key, expectedRevision || undefined);
+      return this.insert({
+        name: key,
+        created: 0,
+        deleted: 1,
+        create_revision: toKv(cur).createRevision,
+        prev_revision: cur.id,
+        value: cur.value,
+        old_value: cur.value,
+      });
+    });
+  }
+
+  watch(
+    prefix: string,
+    fromRevision: number,
+    onEvent: (e: WatchEvent) => void,
+    onError: (e: Error) => void,
+  ): Watch {
+    const current = this.rev();
+    const from = fromRevision > 0 ? fromRevision : current;
+    const sub = this.hub.add(prefix, from, onEvent, onError);
+    if (this.closed) {
+      sub.fail(new StorageError('unavailable', `storage ${this.path} is closed`));
+      return sub;
+    }
+    const compacted = this.compactRev();
+    if (fromRevision > 0 && fromRevision < compacted) {
+      sub.fail(
+        new StorageError(
+          'compacted',
+          `revision ${fromRevision} was compacted (at ${compacted}); list again and watch from its revision`,
+          undefined,
+          compacted,
+        ),
+      );
+      return sub;
+    }
+    // The replay is read and the subscriber registered in the same synchronous turn, and writes
+    // publish synchronously after commit: no commit can fall between replay and live events.
+    if (from < current) {
+      for (const r of this.q.after.iterate(from, prefix, prefixEndString(prefix))) {
+        if (r.name.startsWith(prefix)) sub.push(toEvent(r));
+      }
+    }
+    return sub;
+  }
+
+  async compactRevision(): Promise<number> {
+    this.check();
+    return this.compactRev();
+  }
+
+  compact(revision: number): Promise<void> {
+    const run = this.compacting.then(() => this.compactTo(revision));
+    this.compacting = run.catch(() => {});
+    return run;
+  }
+
+  private async compactTo(revision: number): Promise<void> {
+    this.check();
+    const target = Math.min(revision, this.rev());
+    let lo = this.compactRev();
+    while (lo < target && !this.closed) {
+      const hi = Math.min(lo + COMPACT_BATCH, target);
+      this.db
+        .transaction(() => {
+          this.q.compact.run(lo, hi, lo, hi);
+          this.q.setCompactRev.run(hi);
+        })
+        .immediate();
+      lo = hi;
+      // Let writes and reads in between batches.
+      await new Promise((r) => setImmediate(r));
+    }
+    if (!this.closed) this.checkpoint();
+  }
+
+  /** Folds the WAL into the database and truncates it; returns SQLite's (busy, log, checkpointed). */
+  checkpoint(): { busy: number; log: number; checkpointed: number } {
+    const r = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[];
+    return r[0]!;
+  }
+
+  async currentRevision(): Promise<number> {
+    this.check();
+    return this.rev();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.stopCompactor();
+    this.hub.close();
+    this.db.close();
+  }
+}
+
+export function openSqlite(path: string, opts?: StorageOptions): SqliteStorage {
+  return new SqliteStorage(path, opts);
+}

@@ -1,0 +1,152 @@
+// The node agent (kubelet, standalone): runs the pods of a manifests directory, starts what was
+// added, stops what was removed, replaces what changed (a changed manifest is a new pod UID), and
+// on start re-adopts the pods a previous agent left running. Anything it cannot tie to a
+// manifest and a record (runtime containers, pod directories, cgroups) is removed.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { NodeContext, PAUSE_ID, type NodeOptions } from './context.js';
+import { podKey } from './manifest.js';
+import { PodWorker } from './pod-worker.js';
+import { burstableShares } from './qos.js';
+import type { Pod } from './types.js';
+import { ManifestWatcher, type Desired } from './watcher.js';
+
+export interface AgentOptions extends NodeOptions {
+  manifestsDir: string;
+  rescanMs?: number;
+}
+
+export class NodeAgent {
+  readonly ctx: NodeContext;
+  private workers = new Map<string, PodWorker>(); // by uid
+  private watcher: ManifestWatcher;
+  private chain: Promise<void> = Promise.resolve();
+  private errors = new Map<string, string>();
+  private stopped = false;
+
+  constructor(readonly opts: AgentOptions) {
+    mkdirSync(opts.dataDir, { recursive: true });
+    this.ctx = new NodeContext(opts);
+    this.watcher = new ManifestWatcher(opts.manifestsDir, (d) => this.enqueue(d), opts.rescanMs);
+  }
+
+  async start(): Promise<void> {
+    await this.ctx.cgroups.ensureTop(2);
+    await this.ctx.pauseRootfs();
+    this.watcher.start();
+    await this.chain;
+  }
+
+  private enqueue(d: Desired): void {
+    this.chain = this.chain.then(() => this.sync(d)).catch((e) => this.ctx.log(`sync: ${(e as Error).message}`));
+  }
+
+  /** Wait until the changes seen so far are applied. */
+  settled(): Promise<void> {
+    return this.chain;
+  }
+
+  private first = true;
+
+  private async sync(d: Desired): Promise<void> {
+    if (this.stopped) return;
+    this.errors = d.errors;
+    for (const [f, e] of d.errors) this.ctx.log(`manifest ${f}: ${e}`);
+    this.ctx.configMaps = new Map(d.configMaps.map((c) => [podKey(c), c]));
+    this.ctx.secrets = new Map(d.secrets.map((s) => [podKey(s), s]));
+    const want = new Map<string, Pod>();
+    const keys = new Set<string>();
+    for (const p of d.pods) {
+      if (keys.has(podKey(p))) {
+        this.ctx.log(`pod ${podKey(p)} is defined twice; the second definition is ignored`);
+        continue;
+      }
+      keys.add(podKey(p));
+      want.set(p.metadata.uid, p);
+    }
+    if (this.first) {
+      this.first = false;
+      await this.adopt(want);
+    }
+    const stops: Promise<void>[] = [];
+    for (const [uid, w] of this.workers)
+      if (!want.has(uid)) {
+        this.workers.delete(uid);
+        stops.push(w.stop());
+      }
+    await Promise.all(stops);
+    await this.ctx.cgroups.updateBurstable(burstableShares([...want.values()]));
+    for (const [uid, pod] of want)
+      if (!this.workers.has(uid)) {
+        const w = new PodWorker(this.ctx, pod);
+        this.workers.set(uid, w);
+        w.start();
+      }
+  }
+
+  /** First sync: re-adopt recorded pods still wanted, remove everything else we cannot prove. */
+  private async adopt(want: Map<string, Pod>): Promise<void> {
+    const known = new Set<string>([PAUSE_ID]);
+    const stale: PodWorker[] = [];
+    for (const uid of this.ctx.store.uids()) {
+      const rec = this.ctx.store.load(uid);
+      if (!rec) {
+        this.ctx.store.remove(uid);
+        continue;
+      }
+      if (rec.sandbox) known.add(rec.sandbox.id);
+      for (const c of Object.values(rec.containers)) if (c.current) known.add(c.current.id);
+      const w = new PodWorker(this.ctx, rec.pod, rec);
+      if (want.has(uid)) {
+        this.workers.set(uid, w);
+        w.start();
+      } else stale.push(w);
+    }
+    await Promise.all(stale.map((w) => w.stop()));
+    for (const e of await this.ctx.runtime.list()) {
+      if (known.has(e.id)) continue;
+      this.ctx.log(`removing unknown container ${e.id}`);
+      await this.ctx.runtime.delete(e.id, { force: true }).catch(() => undefined);
+      this.ctx.releaseOrphanRootfs(e.id);
+    }
+  }
+
+  pods(): { name: string; namespace: string; uid: string; status: ReturnType<PodWorker['status']>; sandboxPid?: number }[] {
+    return [...this.workers.values()].map((w) => ({
+      name: w.pod.metadata.name,
+      namespace: w.pod.metadata.namespace,
+      uid: w.uid,
+      status: w.status(),
+      ...(w.sandboxPid ? { sandboxPid: w.sandboxPid } : {}),
+    }));
+  }
+
+  manifestErrors(): Record<string, string> {
+    return Object.fromEntries(this.errors);
+  }
+
+  worker(name: string, namespace = 'default'): PodWorker | undefined {
+    return [...this.workers.values()].find((w) => w.pod.metadata.name === name && w.pod.metadata.namespace === namespace);
+  }
+
+  logDir(w: PodWorker, ctr: string): string {
+    return join(w.dir, ctr);
+  }
+
+  /**
+   * Stop the agent. `stopPods`: stop and remove every pod and the cgroup tree (tests, node
+   * drain); otherwise the pods keep running for the next agent, as with the kubelet.
+   */
+  async shutdown(o: { stopPods?: boolean } = {}): Promise<void> {
+    this.watcher.stop();
+    await this.chain;
+    this.stopped = true;
+    if (o.stopPods) {
+      await Promise.all([...this.workers.values()].map((w) => w.stop()));
+      this.workers.clear();
+      await this.ctx.runtime.delete(PAUSE_ID, { force: true }).catch(() => undefined);
+      this.ctx.releaseOrphanRootfs(PAUSE_ID);
+      await this.ctx.cgroups.removeTop();
+    } else for (const w of this.workers.values()) w.detach();
+  }
+}

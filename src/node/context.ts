@@ -1,0 +1,117 @@
+// What every part of the agent shares: options, the OCI runtime (its state in
+// <dataDir>/node-runtime), the cgroup driver and tree, the image store, the pod store and the
+// ConfigMaps/Secrets found in the manifests directory.
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { totalmem } from 'node:os';
+import { join } from 'node:path';
+import { helperPath } from '../kernel/helper-path.js';
+import { openCgroups } from '../kernel/cgroup/index.js';
+import type { CgroupDriver } from '../kernel/cgroup/types.js';
+import { ImageStore, prepareRootfs } from '../image/index.js';
+import { Runtime } from '../oci/runtime.js';
+import { backoffFor, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import { NodeCgroups } from './cgroups.js';
+import { PodStore } from './store.js';
+import type { ConfigMap, Secret } from './types.js';
+import type { ObjectSource } from './volumes.js';
+
+export interface NodeOptions {
+  dataDir: string;
+  /** Corral's cgroup root (default: $CORRAL_CGROUP_ROOT, else `corral` below our own cgroup). */
+  cgroupRoot?: string;
+  nodeName?: string;
+  /** CrashLoopBackOff base in ms (default 10 s; the cap is 30×, the reset window 60×). */
+  backoffBaseMs?: number;
+  /** Rotate a container log past this size (default 10 MiB). */
+  logMaxBytes?: number;
+  helperPath?: string;
+  log?: (msg: string) => void;
+}
+
+export const PAUSE_ID = 'node-pause';
+
+export class NodeContext {
+  readonly runtime: Runtime;
+  readonly driver: CgroupDriver;
+  readonly cgroups: NodeCgroups;
+  readonly images: ImageStore;
+  readonly store: PodStore;
+  readonly backoff: BackoffOptions;
+  readonly nodeName: string;
+  readonly memoryCapacity = totalmem();
+  readonly logMaxBytes: number;
+  configMaps = new Map<string, ConfigMap>();
+  secrets = new Map<string, Secret>();
+  private pause?: Promise<string>;
+
+  constructor(readonly opts: NodeOptions) {
+    const cgroupRoot = opts.cgroupRoot ?? process.env.CORRAL_CGROUP_ROOT;
+    const real = opts.helperPath ?? helperPath();
+    // The helper waits for its container and must outlive the agent: its own session keeps a
+    // terminal's ^C or the agent's process-group signals away from it (the runtime starts a
+    // non-detached helper in the caller's session).
+    const wrapper = join(opts.dataDir, 'node-helper.sh');
+    writeFileSync(wrapper, `#!/bin/sh\nexec setsid ${JSON.stringify(real)} "$@"\n`);
+    chmodSync(wrapper, 0o755);
+    this.runtime = new Runtime({
+      root: join(opts.dataDir, 'node-runtime'),
+      helperPath: wrapper,
+      ...(cgroupRoot ? { cgroupRoot } : {}),
+      log: (level, msg) => opts.log?.(`runtime ${level}: ${msg}`),
+    });
+    this.driver = openCgroups({ ...(cgroupRoot ? { root: cgroupRoot } : {}), helper: real });
+    this.cgroups = new NodeCgroups(this.driver);
+    this.images = new ImageStore(opts.dataDir);
+    this.store = new PodStore(opts.dataDir);
+    this.backoff = opts.backoffBaseMs ? backoffFor(opts.backoffBaseMs) : DEFAULT_BACKOFF;
+    this.nodeName = opts.nodeName ?? readHostname();
+    this.logMaxBytes = opts.logMaxBytes ?? 10 * 1024 * 1024;
+  }
+
+  log(msg: string): void {
+    this.opts.log?.(msg);
+  }
+
+  readonly objects: ObjectSource = {
+    configMap: (ns, name) => this.configMaps.get(`${ns}/${name}`),
+    secret: (ns, name) => this.secrets.get(`${ns}/${name}`),
+  };
+
+  /** The read-only busybox root filesystem all pause processes share (prepared once). */
+  pauseRootfs(): Promise<string> {
+    this.pause ??= (async () => {
+      const rootfs = join(this.opts.dataDir, 'containers', PAUSE_ID, 'rootfs');
+      if (existsSync(join(rootfs, 'bin', 'sleep'))) return rootfs;
+      if (existsSync(rootfs)) {
+        spawnSync('umount', ['-l', rootfs], { stdio: 'ignore' });
+        rmSync(join(this.opts.dataDir, 'containers', PAUSE_ID), { recursive: true, force: true });
+      }
+      const image = await this.images.resolve('busybox');
+      return (await prepareRootfs(this.images, image, PAUSE_ID)).rootfs;
+    })();
+    return this.pause;
+  }
+
+  /** Unmount and remove a container root filesystem whose release() handle is gone. */
+  releaseOrphanRootfs(id: string): void {
+    const dir = join(this.opts.dataDir, 'containers', id);
+    const rootfs = join(dir, 'rootfs');
+    if (isMountpoint(rootfs)) spawnSync('umount', ['-l', rootfs], { stdio: 'ignore' });
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function readHostname(): string {
+  try {
+    return readFileSync('/proc/sys/kernel/hostname', 'utf8').trim();
+  } catch {
+    return 'localhost';
+  }
+}
+
+export function isMountpoint(path: string): boolean {
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .some((l) => l.split(' ')[4] === path);
+}

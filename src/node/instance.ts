@@ -1,0 +1,99 @@
+// One run of a container (or the pause process) through the OCI runtime: create + start with
+// stdout/stderr into the log pipes, learn the helper that waits for it, and find out how it ended
+// — from the helper's exit when this agent started it, else by watching the helper (re-adopted
+// after an agent restart) and reading the exit status file it writes.
+import { closeSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { procStat, processAlive } from '../oci/proc.js';
+import type { Spec } from '../oci/spec.js';
+import type { NodeContext } from './context.js';
+import { CriLogWriter, makeFifo, openFifoForContainer } from './logs.js';
+import type { InstanceRecord } from './store.js';
+
+export interface Running {
+  rec: InstanceRecord;
+  /** Exit status (128+n when killed by n); undefined when it cannot be known. */
+  exited: Promise<number | undefined>;
+  writer?: CriLogWriter;
+  release?: () => Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Create and start `spec` as `id` with its bundle in `bundle`; `log` is the CRI log file (none for pause). */
+export async function startInstance(
+  ctx: NodeContext,
+  id: string,
+  bundle: string,
+  spec: Spec,
+  log: string | undefined,
+  release?: () => Promise<void>,
+): Promise<Running> {
+  mkdirSync(bundle, { recursive: true });
+  writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
+  let out: number | 'ignore' = 'ignore';
+  let err: number | 'ignore' = 'ignore';
+  let writer: CriLogWriter | undefined;
+  if (log) {
+    const o = join(bundle, 'stdout');
+    const e = join(bundle, 'stderr');
+    makeFifo(o);
+    makeFifo(e);
+    out = openFifoForContainer(o);
+    err = openFifoForContainer(e);
+    writer = new CriLogWriter(log, ctx.logMaxBytes);
+    writer.attach(o, 'stdout');
+    writer.attach(e, 'stderr');
+  }
+  try {
+    const { pid } = await ctx.runtime.create(id, bundle, { detached: false, stdio: ['ignore', out, err] });
+    const helperPid = procStat(pid)?.ppid ?? 0;
+    await ctx.runtime.start(id);
+    const rec: InstanceRecord = {
+      id,
+      pid,
+      pidStartTime: procStat(pid)?.startTime,
+      helperPid,
+      startedAt: new Date().toISOString(),
+      log: log ?? '',
+    };
+    return { rec, exited: ctx.runtime.wait(id).catch(() => undefined), writer, release };
+  } catch (e) {
+    writer?.detach();
+    await ctx.runtime.delete(id, { force: true }).catch(() => undefined);
+    rmSync(bundle, { recursive: true, force: true });
+    throw e;
+  } finally {
+    if (typeof out === 'number') closeSync(out);
+    if (typeof err === 'number') closeSync(err);
+  }
+}
+
+/** Take over an instance a previous agent started; undefined when the runtime does not know it. */
+export async function adoptInstance(ctx: NodeContext, rec: InstanceRecord, bundle: string): Promise<Running | undefined> {
+  try {
+    await ctx.runtime.state(rec.id);
+  } catch {
+    return undefined;
+  }
+  let writer: CriLogWriter | undefined;
+  if (rec.log && processAlive(rec.pid, rec.pidStartTime)) {
+    writer = new CriLogWriter(rec.log, ctx.logMaxBytes);
+    writer.attach(join(bundle, 'stdout'), 'stdout');
+    writer.attach(join(bundle, 'stderr'), 'stderr');
+  }
+  const exited = (async () => {
+    // The helper is no longer our child: watch it; it writes the exit status before it exits.
+    while (rec.helperPid && processAlive(rec.helperPid)) await sleep(250);
+    while (processAlive(rec.pid, rec.pidStartTime)) await sleep(250);
+    return ctx.runtime.wait(rec.id).catch(() => undefined);
+  })();
+  return { rec, exited, writer, release: async () => ctx.releaseOrphanRootfs(rec.id) };
+}
+
+/** After the exit: delete the OCI container (and its cgroup), release its rootfs and bundle. */
+export async function cleanupInstance(ctx: NodeContext, r: Running, bundle: string): Promise<void> {
+  await ctx.runtime.delete(r.rec.id, { force: true }).catch((e) => ctx.log(`delete ${r.rec.id}: ${(e as Error).message}`));
+  await r.release?.().catch(() => undefined);
+  rmSync(bundle, { recursive: true, force: true });
+}

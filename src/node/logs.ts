@@ -1,0 +1,114 @@
+// Container logs in the CRI format (`<RFC3339Nano> <stream> <P|F> <text>`), one file per
+// container start at <podDir>/<ctr>/<restartCount>.log, rotated by size (one old file kept).
+//
+// The container writes into two named pipes it holds open read-write: a pipe always has a
+// reader then, so the container never gets SIGPIPE when the agent dies; while the agent is away
+// the pipe buffers (64 KiB) and then blocks the writer, and a restarted agent reopens the pipes
+// and carries on. The agent is the pipes' reader and the only writer of the log file.
+import { spawnSync } from 'node:child_process';
+import { closeSync, constants as fsc, existsSync, fstatSync, openSync, renameSync, writeSync } from 'node:fs';
+import { Socket } from 'node:net';
+
+/** Longest line before it is split into P records (containerd's default 16 KiB). */
+const MAX_LINE = 16 * 1024;
+
+export function makeFifo(path: string): void {
+  if (existsSync(path)) return;
+  const r = spawnSync('mkfifo', ['-m', '0600', path], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`mkfifo ${path}: ${(r.stderr ?? '').trim()}`);
+}
+
+/** The fd the container gets as stdout/stderr (read-write: see above). */
+export function openFifoForContainer(path: string): number {
+  return openSync(path, fsc.O_RDWR);
+}
+
+/** RFC 3339 with nanoseconds, as the CRI writes it. */
+export function criTime(d = new Date(), nanos = process.hrtime.bigint()): string {
+  const iso = d.toISOString(); // ...sss Z
+  const sub = (nanos % 1_000_000n).toString().padStart(6, '0');
+  return `${iso.slice(0, -1)}${sub}Z`;
+}
+
+export class CriLogWriter {
+  private fd: number;
+  private size: number;
+  private readers: Socket[] = [];
+  private open = 0;
+  private done!: () => void;
+  /** Resolves when both streams reached EOF (the container and its helper are gone). */
+  readonly closed = new Promise<void>((r) => (this.done = r));
+
+  constructor(
+    readonly path: string,
+    private readonly maxBytes: number,
+  ) {
+    this.fd = openSync(path, 'a', 0o640);
+    this.size = fstatSync(this.fd).size;
+  }
+
+  /** Start reading a pipe (by path) as `stream`. */
+  attach(fifo: string, stream: 'stdout' | 'stderr'): void {
+    const fd = openSync(fifo, fsc.O_RDONLY | fsc.O_NONBLOCK);
+    const sock = new Socket({ fd, readable: true, writable: false });
+    this.readers.push(sock);
+    this.open++;
+    let pending = '';
+    sock.setEncoding('utf8');
+    sock.on('data', (chunk: string) => {
+      pending += chunk;
+      let nl: number;
+      while ((nl = pending.indexOf('\n')) >= 0) {
+        this.record(stream, 'F', pending.slice(0, nl));
+        pending = pending.slice(nl + 1);
+      }
+      while (pending.length > MAX_LINE) {
+        this.record(stream, 'P', pending.slice(0, MAX_LINE));
+        pending = pending.slice(MAX_LINE);
+      }
+    });
+    const end = () => {
+      if (pending) this.record(stream, 'F', pending);
+      pending = '';
+      if (--this.open === 0) {
+        this.closeFile();
+        this.done();
+      }
+    };
+    sock.once('close', end);
+    sock.on('error', () => undefined);
+  }
+
+  private record(stream: string, tag: 'P' | 'F', text: string): void {
+    if (this.fd < 0) return;
+    const line = Buffer.from(`${criTime()} ${stream} ${tag} ${text}\n`);
+    if (this.size + line.length > this.maxBytes && this.size > 0) this.rotate();
+    writeSync(this.fd, line);
+    this.size += line.length;
+  }
+
+  private rotate(): void {
+    closeSync(this.fd);
+    renameSync(this.path, `${this.path}.1`);
+    this.fd = openSync(this.path, 'a', 0o640);
+    this.size = 0;
+  }
+
+  private closeFile(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+  }
+
+  /** Stop reading (the agent is going away; the pipes stay for the next agent). */
+  detach(): void {
+    for (const r of this.readers) r.destroy();
+    this.readers = [];
+    this.closeFile();
+  }
+}
+
+/** Parse a CRI log line; undefined when malformed. */
+export function parseCriLine(line: string): { time: string; stream: string; partial: boolean; text: string } | undefined {
+  const m = /^(\S+) (stdout|stderr) ([PF]) (.*)$/.exec(line);
+  return m ? { time: m[1]!, stream: m[2]!, partial: m[3] === 'P', text: m[4]! } : undefined;
+}

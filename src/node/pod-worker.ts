@@ -1,0 +1,383 @@
+// One pod's life: sandbox, volumes, init containers in order (each to completion), then every app
+// container in its own loop (start, wait, record how it ended, restart per restartPolicy with
+// CrashLoopBackOff), probes, graceful stop; re-adoption of what a previous agent started.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { processAlive } from '../oci/proc.js';
+import type { Process } from '../oci/spec.js';
+import { Backoff } from './backoff.js';
+import { prepareContainer, type LaunchOptions } from './container-launch.js';
+import type { NodeContext } from './context.js';
+import { adoptInstance, cleanupInstance, startInstance, type Running } from './instance.js';
+import { runProbe } from './probes.js';
+import { podCgroupPath, qosClass } from './qos.js';
+import { sandboxId, startSandbox, writeEtcFiles } from './sandbox.js';
+import { podStatus, type ContainerView } from './status.js';
+import type { ContainerRecord, PodRecord } from './store.js';
+import type { Container, ContainerStateTerminated, Pod, PodStatus, Probe } from './types.js';
+import { setupVolumes, teardownVolumes } from './volumes.js';
+
+interface Ctr extends ContainerView {
+  c: Container;
+  running?: Running;
+  /** Set while we kill the instance on purpose (liveness failure, pod stop). */
+  killing?: Promise<void>;
+  backoff: Backoff;
+}
+
+const msg = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
+
+export class PodWorker {
+  readonly uid: string;
+  readonly dir: string;
+  private rec: PodRecord;
+  private ctrs: Ctr[];
+  private sandbox?: Running;
+  private stopping = false;
+  private detached = false;
+  private wakers = new Set<() => void>();
+  private initFailed = false;
+  private message?: string;
+  private done: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly ctx: NodeContext,
+    readonly pod: Pod,
+    rec?: PodRecord,
+  ) {
+    this.uid = pod.metadata.uid;
+    this.dir = ctx.store.dir(this.uid);
+    this.rec = rec ?? {
+      uid: this.uid,
+      key: `${pod.metadata.namespace}/${pod.metadata.name}`,
+      pod,
+      createdAt: new Date().toISOString(),
+      containers: {},
+    };
+    const make = (c: Container, init: boolean): Ctr => {
+      const r: ContainerRecord = (this.rec.containers[c.name] ??= { name: c.name, restartCount: 0, backoffMs: 0 });
+      const backoff = new Backoff(ctx.backoff);
+      backoff.restore(r.backoffMs);
+      return { c, name: c.name, image: c.image, init, rec: r, ready: false, started: false, final: false, backoff };
+    };
+    this.ctrs = [...(pod.spec.initContainers ?? []).map((c) => make(c, true)), ...pod.spec.containers.map((c) => make(c, false))];
+  }
+
+  get podCgroup(): string {
+    return podCgroupPath(this.uid, qosClass(this.pod));
+  }
+
+  start(): void {
+    this.done = this.run().catch((e) => {
+      this.message = msg(e);
+      this.ctx.log(`pod ${this.rec.key}: ${this.message}`);
+    });
+  }
+
+  private save(): void {
+    if (!this.detached) this.ctx.store.save(this.rec);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((res) => {
+      const wake = () => {
+        clearTimeout(t);
+        this.wakers.delete(wake);
+        res();
+      };
+      const t = setTimeout(wake, ms);
+      this.wakers.add(wake);
+    });
+  }
+
+  private async run(): Promise<void> {
+    await this.ensureSandbox();
+    const sandboxPid = this.sandbox!.rec.pid;
+    const etc = writeEtcFiles(this.pod, this.dir, this.ctx.nodeName);
+    const fields = { pod: this.pod, nodeName: this.ctx.nodeName };
+    let volumes: Map<string, string>;
+    for (;;) {
+      try {
+        volumes = setupVolumes(this.pod, this.dir, this.ctx.objects, fields);
+        this.message = undefined;
+        break;
+      } catch (e) {
+        this.message = msg(e);
+        for (const c of this.ctrs) c.waiting = { reason: 'ContainerCreating', message: this.message };
+        await this.sleep(this.ctx.backoff.baseMs);
+        if (this.stopping) return;
+      }
+    }
+    const launch = { sandboxPid, podCgroup: this.podCgroup, etc, volumes, fields };
+    const policy = this.pod.spec.restartPolicy ?? 'Always';
+    for (const c of this.ctrs.filter((x) => x.init)) {
+      while (!c.rec.done && !this.stopping) {
+        const t = await this.runOnce(c, launch);
+        if (this.stopping || this.detached) return;
+        if (t?.exitCode === 0) {
+          c.rec.done = true;
+          c.final = true;
+          this.save();
+          break;
+        }
+        if (t && policy === 'Never') {
+          this.initFailed = true;
+          c.final = true;
+          for (const a of this.ctrs) a.final = true;
+          return;
+        }
+        await this.backoffWait(c, t);
+      }
+    }
+    await Promise.all(this.ctrs.filter((x) => !x.init).map((c) => this.loop(c, launch, policy)));
+  }
+
+  private async ensureSandbox(): Promise<void> {
+    const sb = this.rec.sandbox;
+    if (sb && processAlive(sb.pid, sb.pidStartTime)) {
+      this.sandbox = await adoptInstance(this.ctx, { ...sb, startedAt: '', log: '' }, join(this.dir, 'bundles', sb.id));
+      if (this.sandbox) return;
+    }
+    // No provable sandbox: whatever ran in the old one goes (the kubelet does the same).
+    for (const c of this.ctrs) {
+      const cur = c.rec.current;
+      if (!cur) continue;
+      await this.ctx.runtime.delete(cur.id, { force: true }).catch(() => undefined);
+      this.ctx.releaseOrphanRootfs(cur.id);
+      c.rec.current = undefined;
+    }
+    if (sb) {
+      await this.ctx.runtime.delete(sb.id, { force: true }).catch(() => undefined);
+    }
+    this.sandbox = await startSandbox(this.ctx, this.pod, this.dir);
+    const r = this.sandbox.rec;
+    this.rec.sandbox = { id: r.id, pid: r.pid, pidStartTime: r.pidStartTime, helperPid: r.helperPid };
+    this.save();
+  }
+
+  private async loop(c: Ctr, launch: LaunchOptions, policy: string): Promise<void> {
+    while (!this.stopping && !this.detached) {
+      const t = await this.runOnce(c, launch);
+      if (this.stopping || this.detached) return;
+      if (t && (policy === 'Never' || (policy === 'OnFailure' && t.exitCode === 0))) {
+        c.final = true;
+        return;
+      }
+      await this.backoffWait(c, t);
+    }
+  }
+
+  private async backoffWait(c: Ctr, t: ContainerStateTerminated | undefined): Promise<void> {
+    const ran = t?.startedAt ? Date.parse(t.finishedAt) - Date.parse(t.startedAt) : 0;
+    const d = c.backoff.delay(ran);
+    c.rec.backoffMs = c.backoff.current;
+    this.save();
+    if (t) c.waiting = { reason: 'CrashLoopBackOff', message: `back-off ${Math.round(d / 1000)}s restarting failed container=${c.name} pod=${this.pod.metadata.name}` };
+    await this.sleep(d);
+  }
+
+  private async launch(c: Ctr, o: LaunchOptions): Promise<Running> {
+    const n = c.rec.lastTerminated ? c.rec.restartCount + 1 : c.rec.restartCount;
+    const id = `${this.uid.replace(/-/g, '').slice(0, 12)}.${c.name}.${n}`;
+    const l = await prepareContainer(this.ctx, this.pod, c.c, id, o);
+    const log = join(this.dir, c.name, `${n}.log`);
+    mkdirSync(join(this.dir, c.name), { recursive: true });
+    const r = await startInstance(this.ctx, id, join(this.dir, 'bundles', id), l.spec, log, l.release);
+    c.rec.restartCount = n;
+    return r;
+  }
+
+  /** One run of the container: start (or adopt) it, wait, record how it ended, clean up. */
+  private async runOnce(c: Ctr, launch: LaunchOptions): Promise<ContainerStateTerminated | undefined> {
+    let r: Running | undefined;
+    const adopted = !!c.rec.current;
+    if (c.rec.current) {
+      r = await adoptInstance(this.ctx, c.rec.current, join(this.dir, 'bundles', c.rec.current.id));
+      if (!r) {
+        c.rec.lastTerminated = { exitCode: 137, reason: 'ContainerStatusUnknown', message: 'the container could not be located when the agent restarted', finishedAt: new Date().toISOString() };
+        c.rec.current = undefined;
+        this.save();
+        return c.rec.lastTerminated;
+      }
+    } else {
+      try {
+        c.waiting = undefined;
+        r = await this.launch(c, launch);
+      } catch (e) {
+        c.waiting = { reason: /image|reference/i.test(msg(e)) ? 'ErrImagePull' : 'CreateContainerError', message: msg(e) };
+        this.ctx.log(`pod ${this.rec.key} container ${c.name}: ${msg(e)}`);
+        return undefined;
+      }
+      c.rec.current = r.rec;
+    }
+    c.running = r;
+    c.waiting = undefined;
+    this.save();
+    if (!c.init) this.startProbes(c, r);
+    const postStart = c.c.lifecycle?.postStart?.exec;
+    if (postStart && !adopted) {
+      const ok = await this.execIn(c, r, postStart.command, this.graceMs());
+      if (!ok) void this.kill(c, 'FailedPostStartHook');
+    }
+    const code = await r.exited;
+    if (this.detached) return undefined;
+    const oom = (await this.ctx.cgroups.oomKills(`${this.podCgroup}/${r.rec.id}`)) > 0;
+    await cleanupInstance(this.ctx, r, join(this.dir, 'bundles', r.rec.id));
+    const exitCode = code ?? 137;
+    const t: ContainerStateTerminated = {
+      exitCode,
+      ...(exitCode > 128 ? { signal: exitCode - 128 } : {}),
+      reason: oom ? 'OOMKilled' : exitCode === 0 ? 'Completed' : 'Error',
+      startedAt: r.rec.startedAt,
+      finishedAt: new Date().toISOString(),
+    };
+    c.rec.prevTerminated = c.rec.lastTerminated;
+    c.rec.lastTerminated = t;
+    c.rec.current = undefined;
+    c.running = undefined;
+    c.ready = false;
+    c.started = false;
+    this.save();
+    return t;
+  }
+
+  private graceMs(): number {
+    return (this.pod.spec.terminationGracePeriodSeconds ?? 30) * 1000;
+  }
+
+  private processOf(r: Running): Process {
+    const spec = this.ctx.runtime.store.load(r.rec.id).config;
+    return spec.process!;
+  }
+
+  private async execIn(c: Ctr, r: Running, cmd: string[], timeoutMs: number): Promise<boolean> {
+    const res = await runProbe({ exec: { command: cmd }, timeoutSeconds: Math.ceil(timeoutMs / 1000) }, {
+      runtime: this.ctx.runtime,
+      containerId: r.rec.id,
+      process: this.processOf(r),
+      container: c.c,
+    });
+    return res.ok;
+  }
+
+  private startProbes(c: Ctr, r: Running): void {
+    const { startupProbe, livenessProbe, readinessProbe } = c.c;
+    c.started = !startupProbe;
+    c.ready = !readinessProbe && c.started;
+    const alive = () => c.running === r && !this.stopping && !this.detached && !c.killing;
+    const target = () => ({
+      runtime: this.ctx.runtime,
+      containerId: r.rec.id,
+      process: this.processOf(r),
+      container: c.c,
+      ...(this.pod.spec.hostNetwork ? {} : { netnsPid: this.sandbox!.rec.pid }),
+    });
+    const loop = async (p: Probe, kind: 'startup' | 'liveness' | 'readiness') => {
+      await this.sleep((p.initialDelaySeconds ?? 0) * 1000);
+      let ok = 0;
+      let bad = 0;
+      while (alive()) {
+        if (kind !== 'startup' && !c.started) {
+          await this.sleep(100);
+          continue;
+        }
+        const res = await runProbe(p, target());
+        if (!alive()) return;
+        if (res.ok) {
+          ok++;
+          bad = 0;
+        } else {
+          bad++;
+          ok = 0;
+        }
+        if (kind === 'readiness') {
+          if (ok >= (p.successThreshold ?? 1)) c.ready = true;
+          if (bad >= (p.failureThreshold ?? 3)) c.ready = false;
+        } else if (res.ok && kind === 'startup') {
+          c.started = true;
+          if (!readinessProbe) c.ready = true;
+          return;
+        } else if (bad >= (p.failureThreshold ?? 3)) {
+          this.ctx.log(`pod ${this.rec.key} container ${c.name}: ${kind} probe failed: ${res.output}`);
+          await this.kill(c, `${kind} probe failed`);
+          return;
+        }
+        await this.sleep((p.periodSeconds ?? 10) * 1000);
+      }
+    };
+    if (startupProbe) void loop(startupProbe, 'startup');
+    if (livenessProbe) void loop(livenessProbe, 'liveness');
+    if (readinessProbe) void loop(readinessProbe, 'readiness');
+  }
+
+  /** Graceful stop of the running instance: preStop, SIGTERM, grace period, SIGKILL. */
+  kill(c: Ctr, why: string): Promise<void> {
+    const r = c.running;
+    if (!r) return Promise.resolve();
+    c.killing ??= (async () => {
+      this.ctx.log(`pod ${this.rec.key}: stopping ${c.name} (${why})`);
+      const end = Date.now() + this.graceMs();
+      const preStop = c.c.lifecycle?.preStop?.exec;
+      if (preStop) await this.execIn(c, r, preStop.command, this.graceMs()).catch(() => false);
+      await this.ctx.runtime.kill(r.rec.id, 'SIGTERM').catch(() => undefined);
+      const left = Math.max(0, end - Date.now());
+      const gone = await Promise.race([r.exited.then(() => true), new Promise<boolean>((res) => setTimeout(res, left, false))]);
+      if (!gone) await this.ctx.runtime.kill(r.rec.id, 'SIGKILL', { all: true }).catch(() => undefined);
+      await r.exited;
+    })().finally(() => (c.killing = undefined));
+    return c.killing;
+  }
+
+  /** Stop everything of the pod and remove it (the manifest was removed or changed). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const w of [...this.wakers]) w();
+    await Promise.all(this.ctrs.map((c) => this.kill(c, 'pod stopping')));
+    await this.done;
+    if (this.sandbox) {
+      await this.ctx.runtime.kill(this.sandbox.rec.id, 'SIGKILL', { all: true }).catch(() => undefined);
+      await this.sandbox.exited;
+      await cleanupInstance(this.ctx, this.sandbox, join(this.dir, 'bundles', this.sandbox.rec.id));
+    } else if (this.rec.sandbox) {
+      await this.ctx.runtime.delete(this.rec.sandbox.id, { force: true }).catch(() => undefined);
+    }
+    teardownVolumes(this.dir);
+    await this.ctx.cgroups.removePod(this.podCgroup).catch((e) => this.ctx.log(`pod cgroup: ${msg(e)}`));
+    this.ctx.store.remove(this.uid);
+  }
+
+  /** Leave the pod running for the next agent: stop reading logs and probing. */
+  detach(): void {
+    this.detached = true;
+    for (const w of [...this.wakers]) w();
+    for (const c of this.ctrs) c.running?.writer?.detach();
+  }
+
+  /** Host PID of a running container (for exec). */
+  running(name?: string): { id: string; pid: number; process: Process; name: string } | undefined {
+    const c = name ? this.ctrs.find((x) => x.name === name) : this.ctrs.find((x) => !x.init);
+    if (!c?.running) return undefined;
+    return { id: c.running.rec.id, pid: c.running.rec.pid, process: this.processOf(c.running), name: c.name };
+  }
+
+  containerNames(): string[] {
+    return this.ctrs.map((c) => c.name);
+  }
+
+  status(): PodStatus {
+    return podStatus(this.pod, this.ctrs, {
+      qos: qosClass(this.pod),
+      startTime: this.rec.createdAt,
+      initFailed: this.initFailed,
+      ...(this.message ? { message: this.message } : {}),
+    });
+  }
+
+  get sandboxPid(): number | undefined {
+    return this.sandbox?.rec.pid;
+  }
+
+  get sandboxIdValue(): string {
+    return sandboxId(this.pod);
+  }
+}

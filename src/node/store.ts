@@ -1,0 +1,70 @@
+// What the agent remembers of each pod under <dataDir>/pods/<uid>/pod.json, so a restarted agent
+// can re-adopt its pods: the manifest, the sandbox, and per container the running instance (its
+// runtime id, PID and start time, the helper that waits for it) and the last termination.
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ContainerStateTerminated, Pod } from './types.js';
+
+export interface InstanceRecord {
+  id: string;
+  pid: number;
+  pidStartTime?: string;
+  /** corral-helper: the init's parent, which reaps it and writes the exit status file. */
+  helperPid: number;
+  startedAt: string;
+  log: string;
+}
+
+export interface ContainerRecord {
+  name: string;
+  restartCount: number;
+  current?: InstanceRecord;
+  lastTerminated?: ContainerStateTerminated;
+  prevTerminated?: ContainerStateTerminated;
+  backoffMs: number;
+  /** An init container that completed. */
+  done?: boolean;
+}
+
+export interface PodRecord {
+  uid: string;
+  key: string;
+  pod: Pod;
+  createdAt: string;
+  sandbox?: { id: string; pid: number; pidStartTime?: string; helperPid: number };
+  containers: Record<string, ContainerRecord>;
+}
+
+export class PodStore {
+  readonly root: string;
+  constructor(dataDir: string) {
+    this.root = join(dataDir, 'pods');
+  }
+  dir(uid: string): string {
+    return join(this.root, uid);
+  }
+  save(r: PodRecord): void {
+    const d = this.dir(r.uid);
+    mkdirSync(d, { recursive: true });
+    const tmp = join(d, `.pod.json.${process.pid}`);
+    writeFileSync(tmp, JSON.stringify(r));
+    renameSync(tmp, join(d, 'pod.json'));
+  }
+  load(uid: string): PodRecord | undefined {
+    try {
+      return JSON.parse(readFileSync(join(this.dir(uid), 'pod.json'), 'utf8')) as PodRecord;
+    } catch {
+      return undefined;
+    }
+  }
+  uids(): string[] {
+    try {
+      return readdirSync(this.root).filter((d) => !d.startsWith('.'));
+    } catch {
+      return [];
+    }
+  }
+  remove(uid: string): void {
+    rmSync(this.dir(uid), { recursive: true, force: true });
+  }
+}

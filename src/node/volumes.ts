@@ -1,0 +1,207 @@
+// Pod volumes, set up on the host under <podDir>/volumes/<plugin>/<name> before the first
+// container starts and bind-mounted into each container's mount namespace (the kubelet's
+// layout). emptyDir medium Memory, secrets and projected volumes are tmpfs mounts (secrets never
+// touch the disk); configMap, secret, downwardAPI and projected are written once at pod start.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, posix } from 'node:path';
+import { parseBytes } from '../util/quantity.js';
+import { fieldValue, type FieldContext } from './fields.js';
+import type { ConfigMap, Container, DownwardAPIFile, KeyToPath, Pod, Secret, Volume } from './types.js';
+
+export class VolumeError extends Error {
+  override name = 'VolumeError';
+}
+
+export interface ObjectSource {
+  configMap(namespace: string, name: string): ConfigMap | undefined;
+  secret(namespace: string, name: string): Secret | undefined;
+}
+
+function mountinfoHas(path: string): boolean {
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .some((l) => l.split(' ')[4] === path);
+}
+
+function tmpfs(dir: string, size?: number): void {
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  if (mountinfoHas(dir)) return;
+  const opts = ['mode=0755', ...(size ? [`size=${size}`] : [])].join(',');
+  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', opts, 'tmpfs', dir], { encoding: 'utf8' });
+  if (r.status !== 0) throw new VolumeError(`cannot mount tmpfs on ${dir}: ${(r.stderr ?? '').trim()}`);
+}
+
+function writeFiles(dir: string, files: { path: string; data: Buffer | string; mode: number }[]): void {
+  for (const f of files) {
+    const rel = posix.normalize(f.path);
+    if (rel.startsWith('..') || rel.startsWith('/'))
+      throw new VolumeError(`volume file path "${f.path}" must be relative and stay inside the volume`);
+    const p = join(dir, rel);
+    mkdirSync(dirname(p), { recursive: true });
+    writeFileSync(p, f.data, { mode: f.mode });
+    chmodSync(p, f.mode);
+  }
+}
+
+function keyed(
+  data: Record<string, Buffer | string>,
+  items: KeyToPath[] | undefined,
+  mode: number,
+  what: string,
+): { path: string; data: Buffer | string; mode: number }[] {
+  if (!items) return Object.entries(data).map(([k, v]) => ({ path: k, data: v, mode }));
+  return items.map((it) => {
+    if (!(it.key in data)) throw new VolumeError(`${what} has no key "${it.key}"; add it or remove the item`);
+    return { path: it.path, data: data[it.key]!, mode: it.mode ?? mode };
+  });
+}
+
+function configMapData(cm: ConfigMap): Record<string, Buffer | string> {
+  const out: Record<string, Buffer | string> = { ...cm.data };
+  for (const [k, v] of Object.entries(cm.binaryData ?? {})) out[k] = Buffer.from(v, 'base64');
+  return out;
+}
+function secretData(s: Secret): Record<string, Buffer | string> {
+  const out: Record<string, Buffer | string> = {};
+  for (const [k, v] of Object.entries(s.data ?? {})) out[k] = Buffer.from(v, 'base64');
+  for (const [k, v] of Object.entries(s.stringData ?? {})) out[k] = v;
+  return out;
+}
+
+function downward(items: DownwardAPIFile[], ctx: FieldContext, mode: number) {
+  return items.map((it) => {
+    if (!it.fieldRef) throw new VolumeError(`downwardAPI item ${it.path}: only fieldRef is supported`);
+    return { path: it.path, data: fieldValue(it.fieldRef.fieldPath, ctx), mode: it.mode ?? mode };
+  });
+}
+
+function checkHostPath(v: Volume): string {
+  const { path, type = '' } = v.hostPath!;
+  const kind = (): string | undefined => {
+    try {
+      const st = statSync(path);
+      if (st.isDirectory()) return 'Directory';
+      if (st.isFile()) return 'File';
+      if (st.isSocket()) return 'Socket';
+      if (st.isCharacterDevice()) return 'CharDevice';
+      if (st.isBlockDevice()) return 'BlockDevice';
+      return 'other';
+    } catch {
+      return undefined;
+    }
+  };
+  const k = kind();
+  const need = (want: string) => {
+    if (k !== want)
+      throw new VolumeError(`volume ${v.name}: hostPath ${path} is ${k ? `a ${k}` : 'missing'}, type ${type} needs a ${want}`);
+  };
+  switch (type) {
+    case '':
+      break;
+    case 'DirectoryOrCreate':
+      if (!k) mkdirSync(path, { recursive: true, mode: 0o755 });
+      else need('Directory');
+      break;
+    case 'FileOrCreate':
+      if (!k) {
+        mkdirSync(dirname(path), { recursive: true });
+        writeFileSync(path, '', { mode: 0o644 });
+      } else need('File');
+      break;
+    case 'Directory':
+    case 'File':
+    case 'Socket':
+    case 'CharDevice':
+    case 'BlockDevice':
+      need(type);
+      break;
+    default:
+      throw new VolumeError(`volume ${v.name}: hostPath type "${type}" is unknown`);
+  }
+  return path;
+}
+
+/** Set up every volume of the pod; returns name → host path. */
+export function setupVolumes(pod: Pod, podDir: string, objects: ObjectSource, ctx: FieldContext): Map<string, string> {
+  const out = new Map<string, string>();
+  const ns = pod.metadata.namespace;
+  for (const v of pod.spec.volumes ?? []) {
+    const dir = (plugin: string) => join(podDir, 'volumes', plugin, v.name);
+    if (v.hostPath) out.set(v.name, checkHostPath(v));
+    else if (v.emptyDir) {
+      const d = dir('kubernetes.io~empty-dir');
+      if (v.emptyDir.medium === 'Memory')
+        tmpfs(d, v.emptyDir.sizeLimit ? parseBytes(v.emptyDir.sizeLimit, `volumes[${v.name}].emptyDir.sizeLimit`) : undefined);
+      else mkdirSync(d, { recursive: true, mode: 0o777 });
+      chmodSync(d, 0o777);
+      out.set(v.name, d);
+    } else if (v.configMap) {
+      const cm = objects.configMap(ns, v.configMap.name);
+      const d = dir('kubernetes.io~configmap');
+      mkdirSync(d, { recursive: true });
+      if (!cm && !v.configMap.optional) throw new VolumeError(`volume ${v.name}: configMap "${v.configMap.name}" not found in the manifests directory`);
+      if (cm) writeFiles(d, keyed(configMapData(cm), v.configMap.items, v.configMap.defaultMode ?? 0o644, `configMap ${cm.metadata.name}`));
+      out.set(v.name, d);
+    } else if (v.secret) {
+      const s = objects.secret(ns, v.secret.secretName);
+      const d = dir('kubernetes.io~secret');
+      tmpfs(d);
+      if (!s && !v.secret.optional) throw new VolumeError(`volume ${v.name}: secret "${v.secret.secretName}" not found in the manifests directory`);
+      if (s) writeFiles(d, keyed(secretData(s), v.secret.items, v.secret.defaultMode ?? 0o644, `secret ${s.metadata.name}`));
+      out.set(v.name, d);
+    } else if (v.downwardAPI) {
+      const d = dir('kubernetes.io~downward-api');
+      mkdirSync(d, { recursive: true });
+      writeFiles(d, downward(v.downwardAPI.items ?? [], ctx, v.downwardAPI.defaultMode ?? 0o644));
+      out.set(v.name, d);
+    } else if (v.projected) {
+      const d = dir('kubernetes.io~projected');
+      tmpfs(d);
+      const mode = v.projected.defaultMode ?? 0o644;
+      for (const src of v.projected.sources ?? []) {
+        if (src.configMap) {
+          const cm = objects.configMap(ns, src.configMap.name);
+          if (!cm && !src.configMap.optional) throw new VolumeError(`volume ${v.name}: configMap "${src.configMap.name}" not found`);
+          if (cm) writeFiles(d, keyed(configMapData(cm), src.configMap.items, mode, `configMap ${cm.metadata.name}`));
+        } else if (src.secret) {
+          const s = objects.secret(ns, src.secret.name);
+          if (!s && !src.secret.optional) throw new VolumeError(`volume ${v.name}: secret "${src.secret.name}" not found`);
+          if (s) writeFiles(d, keyed(secretData(s), src.secret.items, mode, `secret ${s.metadata.name}`));
+        } else if (src.downwardAPI) writeFiles(d, downward(src.downwardAPI.items ?? [], ctx, mode));
+      }
+      out.set(v.name, d);
+    } else throw new VolumeError(`volume ${v.name}: unsupported volume type; use emptyDir, hostPath, configMap, secret, downwardAPI or projected`);
+  }
+  return out;
+}
+
+/** The container's volumeMounts as host-path binds (subPath inside the volume). */
+export function containerMounts(c: Container, vols: Map<string, string>) {
+  return (c.volumeMounts ?? []).map((m) => {
+    let source = vols.get(m.name)!;
+    if (m.subPath) {
+      const rel = posix.normalize(m.subPath);
+      if (rel.startsWith('..') || rel.startsWith('/')) throw new VolumeError(`volumeMount ${m.name}: subPath must stay inside the volume`);
+      source = join(source, rel);
+      if (!existsSync(source)) mkdirSync(source, { recursive: true });
+    }
+    return { source, destination: m.mountPath, readOnly: !!m.readOnly };
+  });
+}
+
+/** Unmount the pod's tmpfs volumes and remove its volume directories (never a hostPath). */
+export function teardownVolumes(podDir: string): void {
+  const root = join(podDir, 'volumes');
+  if (!existsSync(root)) return;
+  for (const l of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const mp = l.split(' ')[4];
+    if (mp && mp.startsWith(root + '/')) spawnSync('umount', ['-l', mp], { stdio: 'ignore' });
+  }
+  try {
+    lstatSync(root);
+    rmSync(root, { recursive: true, force: true });
+  } catch {
+    /* gone */
+  }
+}

@@ -1,0 +1,164 @@
+// `create` (and the fifo-less create of a foreground `run`): validate the bundle, make the cgroup,
+// compile seccomp, build the plan and hand it to corral-helper; undo everything when a step fails.
+import { statSync } from 'node:fs';
+import { constants } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { CgroupManager, LinuxResources } from '../kernel/cgroup/types.js';
+import { startPlan, type StartedPlan, type StdioSpec } from '../kernel/plan/helper.js';
+import { fdList, writePidFile, type RuntimeCore } from './core.js';
+import { deviceRules } from './devices.js';
+import { loadBundle } from './bundle.js';
+import { OciError, oneLine } from './errors.js';
+import { runHooks } from './hooks.js';
+import { buildCreatePlan, rootfsPath } from './plan-builder.js';
+import { procStat, processAlive, waitGone } from './proc.js';
+import type { CreateOptions } from './runtime.js';
+import type { ContainerStatus, OciState } from './spec.js';
+import { checkId, type ContainerRecord } from './state.js';
+
+export const INHERIT: [StdioSpec, StdioSpec, StdioSpec] = ['inherit', 'inherit', 'inherit'];
+
+/** Exit status as a shell reports it (128+signal when killed). */
+export function exitCode(e: { code: number | null; signal: NodeJS.Signals | null; error?: Error }): number {
+  if (e.code !== null) return e.code;
+  return 128 + (e.signal ? (constants.signals[e.signal] ?? 0) : 0);
+}
+
+/** The file the cgroup driver's frozen() reads, noted so that status checks need no driver. */
+function freezerFile(mgr: CgroupManager): string {
+  const dirs = mgr.dirs();
+  if (mgr.mode === 'v2') return dirs.unified ? join(dirs.unified, 'cgroup.events') : '';
+  return dirs.freezer ? join(dirs.freezer, 'freezer.state') : '';
+}
+
+/** `fifo`: the process waits for `start` on the exec fifo (false: it execs once set up). */
+export async function create(
+  rt: RuntimeCore,
+  id: string,
+  bundle: string,
+  o: CreateOptions,
+  fifo: boolean,
+): Promise<{ pid: number }> {
+  checkId(id);
+  const bundleDir = resolve(bundle);
+  const spec = loadBundle(bundleDir);
+  const rootfs = rootfsPath(spec, bundleDir);
+  try {
+    if (!statSync(rootfs).isDirectory()) throw new Error();
+  } catch {
+    throw new OciError(`is not a directory: ${rootfs}`, 'root.path');
+  }
+  const detached = o.detached ?? true;
+  const preserve = fdList(o.preserveFds);
+  const { store } = rt;
+  store.reserve(id);
+  const r: ContainerRecord = {
+    id,
+    bundle: bundleDir,
+    created: new Date().toISOString(),
+    annotations: spec.annotations,
+    config: spec,
+  };
+  let mgr: CgroupManager | undefined;
+  let started: StartedPlan | undefined;
+  try {
+    await store.withLock(id, async () => {
+      store.save(r);
+      // The helper makes the fifo (mkfifo 0622) before it reports the pid.
+      const execFifo = fifo ? store.fifo(id) : undefined;
+      const [driver, seccompBpf] = await Promise.all([rt.cgroups(), rt.seccompPath(spec)]);
+      rt.log('debug', `create ${id}: cgroup driver ${driver ? 'open' : 'none'}${seccompBpf ? ', seccomp compiled' : ''}`);
+      if (driver) {
+        mgr = driver.manager(spec.linux?.cgroupsPath || id);
+        const resources: LinuxResources = {
+          ...spec.linux?.resources,
+          devices: deviceRules(spec.linux?.resources?.devices, spec.linux?.devices),
+        };
+        await mgr.create(resources);
+        rt.log('debug', `create ${id}: cgroup ${mgr.path} made`);
+        r.cgroupsPath = spec.linux?.cgroupsPath || id;
+        r.cgroupPath = mgr.path;
+        r.freezerFile = freezerFile(mgr);
+      } else r.freezerFile = '';
+      if (!detached) r.exitStatusFile = store.exitFile(id);
+      const plan = buildCreatePlan(spec, {
+        bundle: bundleDir,
+        execFifo,
+        noPivot: o.noPivot,
+        consoleSocket: o.consoleSocket,
+        preserveFds: preserve.length,
+        detached,
+        exitStatusFile: r.exitStatusFile,
+        seccompBpf,
+        allowTerminalWithoutSocket: !detached,
+        cgroup: mgr ? { mode: mgr.mode, dirs: mgr.dirs() } : undefined,
+      });
+      const state = (status: ContainerStatus): OciState => store.ociState(r, status);
+      rt.log('debug', `create ${id}: plan ready, starting the helper`);
+      started = await startPlan(plan, {
+        stdio: o.stdio ?? INHERIT,
+        preserveFds: preserve,
+        detached,
+        helper: rt.opts.helperPath,
+        onPid: async (pid) => {
+          r.pid = pid;
+          r.pidStartTime = procStat(pid)?.startTime;
+          await mgr?.addProcess(pid);
+          store.save(r);
+        },
+        onPrestart: async () => {
+          await runHooks('createRuntime', spec.hooks?.createRuntime, state('creating'));
+          await runHooks('prestart', spec.hooks?.prestart, state('creating'));
+        },
+        stateJson: (pid) => JSON.stringify({ ...state('creating'), pid }),
+      });
+      r.pid = started.pid;
+      r.pidStartTime ??= procStat(started.pid)?.startTime;
+      r.ready = true;
+      if (!fifo) r.started = true;
+      store.save(r);
+      if (!detached) {
+        rt.exits.set(
+          id,
+          started.exited.then((e) => {
+            if (e.error) rt.log('error', `container ${id}: ${e.error.message}`);
+            return exitCode(e);
+          }),
+        );
+      }
+      if (o.pidFile) writePidFile(o.pidFile, started.pid);
+      o.onCreated?.(started.pid);
+    });
+  } catch (e) {
+    await destroyFailed(rt, r, mgr, started);
+    throw e;
+  }
+  rt.log('debug', `created ${id} pid ${r.pid}`);
+  return { pid: r.pid! };
+}
+
+async function destroyFailed(
+  rt: RuntimeCore,
+  r: ContainerRecord,
+  mgr: CgroupManager | undefined,
+  started?: StartedPlan,
+): Promise<void> {
+  const pid = started?.pid ?? r.pid;
+  try {
+    if (pid && processAlive(pid, r.pidStartTime)) process.kill(pid, 'SIGKILL');
+  } catch {
+    /* gone */
+  }
+  // The helper reaps the container process; give it the chance so no zombie is left to a
+  // PID 1 that may not reap orphans, and only then kill it.
+  if (started && started.helper.exitCode === null) {
+    const exited = await Promise.race([
+      started.exited.then(() => true),
+      new Promise<false>((res) => setTimeout(res, 2000, false)),
+    ]);
+    if (!exited) started.helper.kill('SIGKILL');
+  }
+  if (pid) await waitGone(pid, r.pidStartTime, 5000);
+  await mgr?.remove().catch((e) => rt.log('warn', `cgroup cleanup of ${r.id}: ${oneLine(e)}`));
+  rt.store.remove(r.id);
+}
