@@ -64,13 +64,27 @@ export const notFound = (gr: GroupResource, name: string) =>
 export const alreadyExists = (gr: GroupResource, name: string) =>
   new ApiError(409, 'AlreadyExists', `${qualified(gr)} "${name}" already exists`, details(gr, name));
 
-export const conflict = (gr: GroupResource, name: string, why = 'the object has been modified; please apply your changes to the latest version and try again') =>
-  new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(gr)} "${name}": ${why}`, details(gr, name));
+export const conflict = (
+  gr: GroupResource,
+  name: string,
+  why = 'the object has been modified; please apply your changes to the latest version and try again',
+) =>
+  new ApiError(
+    409,
+    'Conflict',
+    `Operation cannot be fulfilled on ${qualified(gr)} "${name}": ${why}`,
+    details(gr, name),
+  );
 
 export const badRequest = (message: string) => new ApiError(400, 'BadRequest', message);
 
 export const forbidden = (gr: GroupResource, name: string, why: string) =>
-  new ApiError(403, 'Forbidden', `${qualified(gr)}${name ? ` "${name}"` : ''} is forbidden: ${why}`, details(gr, name));
+  new ApiError(
+    403,
+    'Forbidden',
+    `${qualified(gr)}${name ? ` "${name}"` : ''} is forbidden: ${why}`,
+    details(gr, name),
+  );
 
 export const methodNotSupported = (gr: GroupResource, verb: string) =>
   new ApiError(405, 'MethodNotAllowed', `${verb} is not supported on resources of kind "${qualified(gr)}"`, {
@@ -79,10 +93,18 @@ export const methodNotSupported = (gr: GroupResource, verb: string) =>
   });
 
 export const unsupportedMediaType = (contentType: string, hint = '') =>
-  new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json${hint ? `; ${hint}` : ''} (got ${JSON.stringify(contentType)})`);
+  new ApiError(
+    415,
+    'UnsupportedMediaType',
+    `the body of the request was in an unknown format - accepted media types include: application/json${hint ? `; ${hint}` : ''} (got ${JSON.stringify(contentType)})`,
+  );
 
 export const notAcceptable = (accept: string) =>
-  new ApiError(406, 'NotAcceptable', `only the following media types are accepted: application/json, application/json;as=Table;v=v1;g=meta.k8s.io (got ${JSON.stringify(accept)})`);
+  new ApiError(
+    406,
+    'NotAcceptable',
+    `only the following media types are accepted: application/json, application/json;as=Table;v=v1;g=meta.k8s.io (got ${JSON.stringify(accept)})`,
+  );
 
 export const gone = (message: string) => new ApiError(410, 'Expired', message);
 
@@ -93,26 +115,50 @@ export const internalError = (message: string) =>
 
 /** One invalid field, as field.Error in Kubernetes' apimachinery. */
 export interface FieldError {
-  type: 'FieldValueRequired' | 'FieldValueInvalid' | 'FieldValueNotSupported' | 'FieldValueForbidden' | 'FieldValueDuplicate' | 'FieldValueTooLong';
+  type:
+    | 'FieldValueRequired'
+    | 'FieldValueInvalid'
+    | 'FieldValueNotSupported'
+    | 'FieldValueForbidden'
+    | 'FieldValueDuplicate'
+    | 'FieldValueTooLong';
   field: string;
   value?: unknown;
   detail?: string;
 }
 
-export const required = (field: string, detail = ''): FieldError => ({ type: 'FieldValueRequired', field, detail });
-export const invalidValue = (field: string, value: unknown, detail: string): FieldError => ({ type: 'FieldValueInvalid', field, value, detail });
+export const required = (field: string, detail = ''): FieldError => ({
+  type: 'FieldValueRequired',
+  field,
+  detail,
+});
+export const invalidValue = (field: string, value: unknown, detail: string): FieldError => ({
+  type: 'FieldValueInvalid',
+  field,
+  value,
+  detail,
+});
 export const notSupported = (field: string, value: unknown, valid: string[]): FieldError => ({
   type: 'FieldValueNotSupported',
   field,
   value,
   detail: `supported values: ${valid.map((v) => JSON.stringify(v)).join(', ')}`,
 });
-export const forbiddenField = (field: string, detail: string): FieldError => ({ type: 'FieldValueForbidden', field, detail });
-export const duplicate = (field: string, value: unknown): FieldError => ({ type: 'FieldValueDuplicate', field, value });
+export const forbiddenField = (field: string, detail: string): FieldError => ({
+  type: 'FieldValueForbidden',
+  field,
+  detail,
+});
+export const duplicate = (field: string, value: unknown): FieldError => ({
+  type: 'FieldValueDuplicate',
+  field,
+  value,
+});
 
 /** The message half of a field error, as apimachinery's ErrorBody(). */
 export function fieldErrorBody(e: FieldError): string {
-  const shown = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : v === undefined ? 'null' : JSON.stringify(v));
+  const shown = (v: unknown) =>
+    typeof v === 'string' ? JSON.stringify(v) : v === undefined ? 'null' : JSON.stringify(v);
   switch (e.type) {
     case 'FieldValueRequired':
       return `Required value${e.detail ? `: ${e.detail}` : ''}`;

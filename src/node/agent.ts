@@ -38,7 +38,9 @@ export class NodeAgent {
   }
 
   private enqueue(d: Desired): void {
-    this.chain = this.chain.then(() => this.sync(d)).catch((e) => this.ctx.log(`sync: ${(e as Error).message}`));
+    this.chain = this.chain
+      .then(() => this.sync(d))
+      .catch((e) => this.ctx.log(`sync: ${(e as Error).message}`));
   }
 
   /** Wait until the changes seen so far are applied. */
@@ -111,7 +113,13 @@ export class NodeAgent {
     }
   }
 
-  pods(): { name: string; namespace: string; uid: string; status: ReturnType<PodWorker['status']>; sandboxPid?: number }[] {
+  pods(): {
+    name: string;
+    namespace: string;
+    uid: string;
+    status: ReturnType<PodWorker['status']>;
+    sandboxPid?: number;
+  }[] {
     return [...this.workers.values()].map((w) => ({
       name: w.pod.metadata.name,
       namespace: w.pod.metadata.namespace,
@@ -126,7 +134,9 @@ export class NodeAgent {
   }
 
   worker(name: string, namespace = 'default'): PodWorker | undefined {
-    return [...this.workers.values()].find((w) => w.pod.metadata.name === name && w.pod.metadata.namespace === namespace);
+    return [...this.workers.values()].find(
+      (w) => w.pod.metadata.name === name && w.pod.metadata.namespace === namespace,
+    );
   }
 
   logDir(w: PodWorker, ctr: string): string {

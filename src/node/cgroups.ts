@@ -14,7 +14,10 @@ export class NodeCgroups {
   }
 
   async updateBurstable(shares: number): Promise<void> {
-    await this.driver.manager('kubepods/burstable').update({ cpu: { shares } }).catch(() => undefined);
+    await this.driver
+      .manager('kubepods/burstable')
+      .update({ cpu: { shares } })
+      .catch(() => undefined);
   }
 
   async ensurePod(path: string, resources: LinuxResources): Promise<void> {
@@ -36,6 +39,9 @@ export class NodeCgroups {
   /** Remove the tree when no pod is left (agent shutdown with its pods stopped). */
   async removeTop(): Promise<void> {
     for (const p of ['kubepods/burstable', 'kubepods/besteffort', 'kubepods'])
-      await this.driver.manager(p).remove().catch(() => undefined);
+      await this.driver
+        .manager(p)
+        .remove()
+        .catch(() => undefined);
   }
 }

@@ -41,16 +41,26 @@ export async function prepareContainer(
     const runAsUser = sc.runAsUser ?? psc.runAsUser;
     const runAsGroup = sc.runAsGroup ?? psc.runAsGroup;
     const userSpec =
-      runAsUser !== undefined ? `${runAsUser}${runAsGroup !== undefined ? `:${runAsGroup}` : ''}` : cfg.User || '0';
+      runAsUser !== undefined
+        ? `${runAsUser}${runAsGroup !== undefined ? `:${runAsGroup}` : ''}`
+        : cfg.User || '0';
     const user = resolveUser(prepared.rootfs, userSpec, `container ${c.name}: user`);
     if (runAsUser === undefined && runAsGroup !== undefined) user.gid = runAsGroup;
     if ((sc.runAsNonRoot ?? psc.runAsNonRoot) && user.uid === 0)
       throw new SpecError(
         `container ${c.name}: runAsNonRoot is set but the container would run as root; set runAsUser or use an image with a non-root User`,
       );
-    const groups = [...user.additionalGids, ...(psc.supplementalGroups ?? []), ...(psc.fsGroup !== undefined ? [psc.fsGroup] : [])];
+    const groups = [
+      ...user.additionalGids,
+      ...(psc.supplementalGroups ?? []),
+      ...(psc.fsGroup !== undefined ? [psc.fsGroup] : []),
+    ];
     const hostname = pod.spec.hostNetwork ? ctx.nodeName : (pod.spec.hostname ?? pod.metadata.name);
-    const base = [...DEFAULT_ENV.filter((e) => !e.startsWith('TERM=')), `HOSTNAME=${hostname}`, ...(cfg.Env ?? [])];
+    const base = [
+      ...DEFAULT_ENV.filter((e) => !e.startsWith('TERM=')),
+      `HOSTNAME=${hostname}`,
+      ...(cfg.Env ?? []),
+    ];
     const env = containerEnv(c, base, o.fields, {
       configMapKey: (name, key) => ctx.objects.configMap(pod.metadata.namespace, name)?.data?.[key],
       secretKey: (name, key) => {
@@ -73,7 +83,9 @@ export async function prepareContainer(
       etc: o.etc,
       mounts: containerMounts(c, o.volumes),
       resources: containerResources(c, qos, mode, ctx.memoryCapacity),
-      oomScoreAdj: oomScoreAdj(qos, containerAmounts(c).requests.memory ?? 0, ctx.memoryCapacity),
+      oomScoreAdj: ctx.oomScore(
+        oomScoreAdj(qos, containerAmounts(c).requests.memory ?? 0, ctx.memoryCapacity),
+      ),
       cgroupsPath: `${o.podCgroup}/${id}`,
       annotations: {
         'io.kubernetes.pod.name': pod.metadata.name,

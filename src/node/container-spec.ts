@@ -59,7 +59,9 @@ function capabilities(c: Container): string[] {
   const sc = c.securityContext;
   if (sc?.privileged) return [...ALL_CAPS];
   const drop = (sc?.capabilities?.drop ?? []).map(capName);
-  let caps: string[] = drop.includes('CAP_ALL') ? [] : [...DOCKER_DEFAULT_CAPS].filter((x) => !drop.includes(x));
+  let caps: string[] = drop.includes('CAP_ALL')
+    ? []
+    : [...DOCKER_DEFAULT_CAPS].filter((x) => !drop.includes(x));
   for (const a of (sc?.capabilities?.add ?? []).map(capName)) {
     if (a === 'CAP_ALL') caps = [...ALL_CAPS];
     else if (!(a in CAPABILITIES))
@@ -73,9 +75,11 @@ function capabilities(c: Container): string[] {
 function namespaces(pod: Pod, pid: number): Namespace[] {
   const s = pod.spec;
   const ns: Namespace[] = [{ type: 'mount' }, { type: 'cgroup' }];
-  if (!s.hostNetwork) ns.push({ type: 'network', path: `/proc/${pid}/ns/net` }, { type: 'uts', path: `/proc/${pid}/ns/uts` });
+  if (!s.hostNetwork)
+    ns.push({ type: 'network', path: `/proc/${pid}/ns/net` }, { type: 'uts', path: `/proc/${pid}/ns/uts` });
   if (!s.hostIPC) ns.push({ type: 'ipc', path: `/proc/${pid}/ns/ipc` });
-  if (!s.hostPID) ns.push(s.shareProcessNamespace ? { type: 'pid', path: `/proc/${pid}/ns/pid` } : { type: 'pid' });
+  if (!s.hostPID)
+    ns.push(s.shareProcessNamespace ? { type: 'pid', path: `/proc/${pid}/ns/pid` } : { type: 'pid' });
   return ns;
 }
 
@@ -110,28 +114,45 @@ export function containerSpec(input: ContainerSpecInput): Spec {
   linux.cgroupsPath = input.cgroupsPath;
   linux.resources = { ...linux.resources, ...input.resources };
   const seccomp = sc.seccompProfile?.type ?? psc.seccompProfile?.type ?? 'RuntimeDefault';
-  if (seccomp === 'Localhost') throw new SpecError(`container ${c.name}: seccompProfile Localhost is not supported; use RuntimeDefault or Unconfined`);
+  if (seccomp === 'Localhost')
+    throw new SpecError(
+      `container ${c.name}: seccompProfile Localhost is not supported; use RuntimeDefault or Unconfined`,
+    );
   if (sc.privileged || seccomp === 'Unconfined') delete linux.seccomp;
   else linux.seccomp = defaultSeccomp(caps);
 
-  const mounts: Mount[] = (spec.mounts ?? []).filter((m) => m.destination !== '/sys/fs/cgroup' || !sc.privileged);
+  const mounts: Mount[] = (spec.mounts ?? []).filter(
+    (m) => m.destination !== '/sys/fs/cgroup' || !sc.privileged,
+  );
   if (sc.privileged) {
     linux.maskedPaths = [];
     linux.readonlyPaths = [];
     linux.resources.devices = [{ allow: true, access: 'rwm' }];
-    for (const m of mounts) if (m.destination === '/sys') m.options = (m.options ?? []).filter((o) => o !== 'ro');
+    for (const m of mounts)
+      if (m.destination === '/sys') m.options = (m.options ?? []).filter((o) => o !== 'ro');
   }
   if (pod.spec.hostNetwork) {
     // sysfs cannot be mounted without owning the network namespace: bind the host's (as runc).
     const i = mounts.findIndex((m) => m.destination === '/sys');
-    if (i >= 0) mounts[i] = { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] };
+    if (i >= 0)
+      mounts[i] = {
+        destination: '/sys',
+        type: 'bind',
+        source: '/sys',
+        options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'],
+      };
   }
   const etc = ['rbind', 'rprivate', 'nosuid', 'nodev', 'noexec'];
   mounts.push({ destination: '/etc/hosts', type: 'bind', source: input.etc.hosts, options: etc });
   mounts.push({ destination: '/etc/hostname', type: 'bind', source: input.etc.hostname, options: etc });
   mounts.push({ destination: '/etc/resolv.conf', type: 'bind', source: input.etc.resolvConf, options: etc });
   for (const m of input.mounts)
-    mounts.push({ destination: m.destination, type: 'bind', source: m.source, options: ['rbind', 'rprivate', m.readOnly ? 'ro' : 'rw'] });
+    mounts.push({
+      destination: m.destination,
+      type: 'bind',
+      source: m.source,
+      options: ['rbind', 'rprivate', m.readOnly ? 'ro' : 'rw'],
+    });
   spec.mounts = mounts;
   spec.annotations = input.annotations;
   return spec;
@@ -158,9 +179,15 @@ export function pauseSpec(pod: Pod, rootfs: string, cgroupsPath: string, hostnam
   spec.linux!.cgroupsPath = cgroupsPath;
   spec.linux!.seccomp = defaultSeccomp([]);
   // Only what sleep needs: /proc for nothing, /dev minimal; no /sys (hostNetwork cannot mount it).
-  spec.mounts = (spec.mounts ?? []).filter((m) => m.destination !== '/sys' && m.destination !== '/sys/fs/cgroup');
+  spec.mounts = (spec.mounts ?? []).filter(
+    (m) => m.destination !== '/sys' && m.destination !== '/sys/fs/cgroup',
+  );
   if (!s.hostIPC) spec.mounts = spec.mounts.filter((m) => m.destination !== '/dev/mqueue' || !s.hostIPC);
-  if (s.hostPID || !s.shareProcessNamespace) spec.mounts = spec.mounts.filter((m) => m.destination !== '/proc');
-  spec.annotations = { 'io.kubernetes.cri.container-type': 'sandbox', 'io.kubernetes.pod.uid': pod.metadata.uid };
+  if (s.hostPID || !s.shareProcessNamespace)
+    spec.mounts = spec.mounts.filter((m) => m.destination !== '/proc');
+  spec.annotations = {
+    'io.kubernetes.cri.container-type': 'sandbox',
+    'io.kubernetes.pod.uid': pod.metadata.uid,
+  };
   return spec;
 }

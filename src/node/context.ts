@@ -41,6 +41,8 @@ export class NodeContext {
   readonly nodeName: string;
   readonly memoryCapacity = totalmem();
   readonly logMaxBytes: number;
+  /** Lowest oom_score_adj we may set: without CAP_SYS_RESOURCE, not below our own. */
+  readonly oomFloor: number;
   configMaps = new Map<string, ConfigMap>();
   secrets = new Map<string, Secret>();
   private pause?: Promise<string>;
@@ -67,6 +69,16 @@ export class NodeContext {
     this.backoff = opts.backoffBaseMs ? backoffFor(opts.backoffBaseMs) : DEFAULT_BACKOFF;
     this.nodeName = opts.nodeName ?? readHostname();
     this.logMaxBytes = opts.logMaxBytes ?? 10 * 1024 * 1024;
+    this.oomFloor = oomFloor();
+    if (this.oomFloor > -1000)
+      this.log(
+        `no CAP_SYS_RESOURCE: oom_score_adj below ${this.oomFloor} (Guaranteed -997, pause -998) is raised to ${this.oomFloor}`,
+      );
+  }
+
+  /** The oom_score_adj a process can get here. */
+  oomScore(adj: number): number {
+    return Math.max(adj, this.oomFloor);
   }
 
   log(msg: string): void {
@@ -99,6 +111,16 @@ export class NodeContext {
     const rootfs = join(dir, 'rootfs');
     if (isMountpoint(rootfs)) spawnSync('umount', ['-l', rootfs], { stdio: 'ignore' });
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function oomFloor(): number {
+  try {
+    const eff = /CapEff:\s*([0-9a-f]+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '0';
+    if ((BigInt(`0x${eff}`) >> 24n) & 1n) return -1000; // CAP_SYS_RESOURCE
+    return Number(readFileSync('/proc/self/oom_score_adj', 'utf8').trim());
+  } catch {
+    return 0;
   }
 }
 

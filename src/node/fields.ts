@@ -86,12 +86,16 @@ export function containerEnv(
       const r = e.valueFrom.configMapKeyRef;
       v = src.configMapKey(r.name, r.key);
       if (v === undefined && !r.optional)
-        throw new FieldError(`env ${e.name}: configMap "${r.name}" has no key "${r.key}"; add it or mark optional`);
+        throw new FieldError(
+          `env ${e.name}: configMap "${r.name}" has no key "${r.key}"; add it or mark optional`,
+        );
     } else if (e.valueFrom?.secretKeyRef) {
       const r = e.valueFrom.secretKeyRef;
       v = src.secretKey(r.name, r.key);
       if (v === undefined && !r.optional)
-        throw new FieldError(`env ${e.name}: secret "${r.name}" has no key "${r.key}"; add it or mark optional`);
+        throw new FieldError(
+          `env ${e.name}: secret "${r.name}" has no key "${r.key}"; add it or mark optional`,
+        );
     } else v = '';
     if (v !== undefined) vars.set(e.name, v);
   }

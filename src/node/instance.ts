@@ -70,7 +70,11 @@ export async function startInstance(
 }
 
 /** Take over an instance a previous agent started; undefined when the runtime does not know it. */
-export async function adoptInstance(ctx: NodeContext, rec: InstanceRecord, bundle: string): Promise<Running | undefined> {
+export async function adoptInstance(
+  ctx: NodeContext,
+  rec: InstanceRecord,
+  bundle: string,
+): Promise<Running | undefined> {
   try {
     await ctx.runtime.state(rec.id);
   } catch {
@@ -93,7 +97,9 @@ export async function adoptInstance(ctx: NodeContext, rec: InstanceRecord, bundl
 
 /** After the exit: delete the OCI container (and its cgroup), release its rootfs and bundle. */
 export async function cleanupInstance(ctx: NodeContext, r: Running, bundle: string): Promise<void> {
-  await ctx.runtime.delete(r.rec.id, { force: true }).catch((e) => ctx.log(`delete ${r.rec.id}: ${(e as Error).message}`));
+  await ctx.runtime
+    .delete(r.rec.id, { force: true })
+    .catch((e) => ctx.log(`delete ${r.rec.id}: ${(e as Error).message}`));
   await r.release?.().catch(() => undefined);
   rmSync(bundle, { recursive: true, force: true });
 }

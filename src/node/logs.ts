@@ -108,7 +108,9 @@ export class CriLogWriter {
 }
 
 /** Parse a CRI log line; undefined when malformed. */
-export function parseCriLine(line: string): { time: string; stream: string; partial: boolean; text: string } | undefined {
+export function parseCriLine(
+  line: string,
+): { time: string; stream: string; partial: boolean; text: string } | undefined {
   const m = /^(\S+) (stdout|stderr) ([PF]) (.*)$/.exec(line);
   return m ? { time: m[1]!, stream: m[2]!, partial: m[3] === 'P', text: m[4]! } : undefined;
 }

@@ -31,7 +31,8 @@ function checkContainer(file: string, c: Container, field: string, names: Set<st
   if (typeof c !== 'object' || c === null) fail(file, field, 'must be a mapping');
   if (typeof c.name !== 'string' || !DNS_LABEL.test(c.name) || c.name.length > 63)
     fail(file, `${field}.name`, `"${c.name ?? ''}" is not a DNS label; use lowercase letters, digits and -`);
-  if (names.has(c.name)) fail(file, `${field}.name`, `"${c.name}" is used twice; container names must be unique`);
+  if (names.has(c.name))
+    fail(file, `${field}.name`, `"${c.name}" is used twice; container names must be unique`);
   names.add(c.name);
   if (typeof c.image !== 'string' || !c.image)
     fail(file, `${field}.image`, 'required; give an image, e.g. image: busybox');
@@ -52,7 +53,11 @@ function checkContainer(file: string, c: Container, field: string, names: Set<st
 function checkPod(file: string, pod: Pod): void {
   const md = pod.metadata;
   if (!md || typeof md.name !== 'string' || !DNS_SUBDOMAIN.test(md.name))
-    fail(file, 'metadata.name', `"${md?.name ?? ''}" is not a valid name; use lowercase letters, digits, - and .`);
+    fail(
+      file,
+      'metadata.name',
+      `"${md?.name ?? ''}" is not a valid name; use lowercase letters, digits, - and .`,
+    );
   if (md.namespace !== undefined && !DNS_LABEL.test(md.namespace))
     fail(file, 'metadata.namespace', `"${md.namespace}" is not a DNS label`);
   const spec = pod.spec;
@@ -81,10 +86,12 @@ export function parseManifest(text: string, file: string): ParsedFile {
   const out: ParsedFile = { pods: [], configMaps: [], secrets: [] };
   const docs = parseAllDocuments(text);
   for (const [i, doc] of (Array.isArray(docs) ? docs : [docs]).entries()) {
-    if (doc.errors.length) throw new ManifestError(`${file}: not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}`);
+    if (doc.errors.length)
+      throw new ManifestError(`${file}: not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}`);
     const obj = doc.toJSON() as { apiVersion?: string; kind?: string; metadata?: { name?: string } } | null;
     if (obj === null || obj === undefined) continue;
-    if (typeof obj !== 'object') fail(file, `document ${i + 1}`, 'must be a mapping with apiVersion and kind');
+    if (typeof obj !== 'object')
+      fail(file, `document ${i + 1}`, 'must be a mapping with apiVersion and kind');
     if (obj.apiVersion !== 'v1')
       fail(file, 'apiVersion', `"${obj.apiVersion ?? ''}" is not supported; use apiVersion: v1`);
     const docText = doc.toString();

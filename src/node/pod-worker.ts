@@ -55,12 +55,29 @@ export class PodWorker {
       containers: {},
     };
     const make = (c: Container, init: boolean): Ctr => {
-      const r: ContainerRecord = (this.rec.containers[c.name] ??= { name: c.name, restartCount: 0, backoffMs: 0 });
+      const r: ContainerRecord = (this.rec.containers[c.name] ??= {
+        name: c.name,
+        restartCount: 0,
+        backoffMs: 0,
+      });
       const backoff = new Backoff(ctx.backoff);
       backoff.restore(r.backoffMs);
-      return { c, name: c.name, image: c.image, init, rec: r, ready: false, started: false, final: false, backoff };
+      return {
+        c,
+        name: c.name,
+        image: c.image,
+        init,
+        rec: r,
+        ready: false,
+        started: false,
+        final: false,
+        backoff,
+      };
     };
-    this.ctrs = [...(pod.spec.initContainers ?? []).map((c) => make(c, true)), ...pod.spec.containers.map((c) => make(c, false))];
+    this.ctrs = [
+      ...(pod.spec.initContainers ?? []).map((c) => make(c, true)),
+      ...pod.spec.containers.map((c) => make(c, false)),
+    ];
   }
 
   get podCgroup(): string {
@@ -135,7 +152,11 @@ export class PodWorker {
   private async ensureSandbox(): Promise<void> {
     const sb = this.rec.sandbox;
     if (sb && processAlive(sb.pid, sb.pidStartTime)) {
-      this.sandbox = await adoptInstance(this.ctx, { ...sb, startedAt: '', log: '' }, join(this.dir, 'bundles', sb.id));
+      this.sandbox = await adoptInstance(
+        this.ctx,
+        { ...sb, startedAt: '', log: '' },
+        join(this.dir, 'bundles', sb.id),
+      );
       if (this.sandbox) return;
     }
     // No provable sandbox: whatever ran in the old one goes (the kubelet does the same).
@@ -172,7 +193,11 @@ export class PodWorker {
     const d = c.backoff.delay(ran);
     c.rec.backoffMs = c.backoff.current;
     this.save();
-    if (t) c.waiting = { reason: 'CrashLoopBackOff', message: `back-off ${Math.round(d / 1000)}s restarting failed container=${c.name} pod=${this.pod.metadata.name}` };
+    if (t)
+      c.waiting = {
+        reason: 'CrashLoopBackOff',
+        message: `back-off ${Math.round(d / 1000)}s restarting failed container=${c.name} pod=${this.pod.metadata.name}`,
+      };
     await this.sleep(d);
   }
 
@@ -194,7 +219,12 @@ export class PodWorker {
     if (c.rec.current) {
       r = await adoptInstance(this.ctx, c.rec.current, join(this.dir, 'bundles', c.rec.current.id));
       if (!r) {
-        c.rec.lastTerminated = { exitCode: 137, reason: 'ContainerStatusUnknown', message: 'the container could not be located when the agent restarted', finishedAt: new Date().toISOString() };
+        c.rec.lastTerminated = {
+          exitCode: 137,
+          reason: 'ContainerStatusUnknown',
+          message: 'the container could not be located when the agent restarted',
+          finishedAt: new Date().toISOString(),
+        };
         c.rec.current = undefined;
         this.save();
         return c.rec.lastTerminated;
@@ -204,7 +234,10 @@ export class PodWorker {
         c.waiting = undefined;
         r = await this.launch(c, launch);
       } catch (e) {
-        c.waiting = { reason: /image|reference/i.test(msg(e)) ? 'ErrImagePull' : 'CreateContainerError', message: msg(e) };
+        c.waiting = {
+          reason: /image|reference/i.test(msg(e)) ? 'ErrImagePull' : 'CreateContainerError',
+          message: msg(e),
+        };
         this.ctx.log(`pod ${this.rec.key} container ${c.name}: ${msg(e)}`);
         return undefined;
       }
@@ -251,12 +284,15 @@ export class PodWorker {
   }
 
   private async execIn(c: Ctr, r: Running, cmd: string[], timeoutMs: number): Promise<boolean> {
-    const res = await runProbe({ exec: { command: cmd }, timeoutSeconds: Math.ceil(timeoutMs / 1000) }, {
-      runtime: this.ctx.runtime,
-      containerId: r.rec.id,
-      process: this.processOf(r),
-      container: c.c,
-    });
+    const res = await runProbe(
+      { exec: { command: cmd }, timeoutSeconds: Math.ceil(timeoutMs / 1000) },
+      {
+        runtime: this.ctx.runtime,
+        containerId: r.rec.id,
+        process: this.processOf(r),
+        container: c.c,
+      },
+    );
     return res.ok;
   }
 
@@ -291,6 +327,8 @@ export class PodWorker {
           ok = 0;
         }
         if (kind === 'readiness') {
+          if (!res.ok && (c.ready || process.env.CORRAL_NODE_DEBUG))
+            this.ctx.log(`pod ${this.rec.key} container ${c.name}: readiness probe failed: ${res.output}`);
           if (ok >= (p.successThreshold ?? 1)) c.ready = true;
           if (bad >= (p.failureThreshold ?? 3)) c.ready = false;
         } else if (res.ok && kind === 'startup') {
@@ -321,7 +359,10 @@ export class PodWorker {
       if (preStop) await this.execIn(c, r, preStop.command, this.graceMs()).catch(() => false);
       await this.ctx.runtime.kill(r.rec.id, 'SIGTERM').catch(() => undefined);
       const left = Math.max(0, end - Date.now());
-      const gone = await Promise.race([r.exited.then(() => true), new Promise<boolean>((res) => setTimeout(res, left, false))]);
+      const gone = await Promise.race([
+        r.exited.then(() => true),
+        new Promise<boolean>((res) => setTimeout(res, left, false)),
+      ]);
       if (!gone) await this.ctx.runtime.kill(r.rec.id, 'SIGKILL', { all: true }).catch(() => undefined);
       await r.exited;
     })().finally(() => (c.killing = undefined));

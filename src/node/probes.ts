@@ -35,7 +35,9 @@ function runHost(args: string[], timeoutMs: number): Promise<ProbeResult> {
   return new Promise((resolve) => {
     const child = spawn(args[0]!, args.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
+      if (out.length < 1024) out += d.toString();
+    });
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     const t = setTimeout(() => {
       child.kill('SIGKILL');
@@ -53,9 +55,13 @@ function runHost(args: string[], timeoutMs: number): Promise<ProbeResult> {
 }
 
 async function execProbe(t: ProbeTarget, cmd: string[], timeoutMs: number): Promise<ProbeResult> {
-  let pid = 0;
+  let pid: number;
   try {
-    const r = await t.runtime.exec(t.containerId, { ...t.process, args: cmd, terminal: false }, { stdio: ['ignore', 'ignore', 'ignore'] });
+    const r = await t.runtime.exec(
+      t.containerId,
+      { ...t.process, args: cmd, terminal: false },
+      { stdio: ['ignore', 'ignore', 'ignore'] },
+    );
     pid = r.pid;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((res) => (timer = setTimeout(res, timeoutMs, 'timeout')));
@@ -99,16 +105,30 @@ export async function runProbe(p: Probe, t: ProbeTarget): Promise<ProbeResult> {
     const port = portOf(p.httpGet.port, t.container);
     const host = p.httpGet.host ?? '127.0.0.1';
     const url = `${(p.httpGet.scheme ?? 'HTTP').toLowerCase()}://${host}:${port}${p.httpGet.path ?? '/'}`;
-    // busybox wget fails on HTTP status >= 400, as the kubelet counts 200-399 as success.
-    const secs = String(Math.ceil(timeoutMs / 1000));
-    return runHost([...(ns.length ? ns : []), HOST_BUSYBOX, 'wget', '-q', '-O', '/dev/null', '-T', secs, url].filter(Boolean), timeoutMs);
+    // busybox wget fails on HTTP status >= 400, as the kubelet counts 200-399 as success. No
+    // -T and no -O /dev/null: Debian's static busybox 1.35 wget crashes with either; the
+    // timeout is ours (SIGKILL).
+    return runHost([...ns, HOST_BUSYBOX, 'wget', '-q', '-O', '-', url], timeoutMs);
   }
   if (p.tcpSocket) {
     const port = portOf(p.tcpSocket.port, t.container);
     const host = p.tcpSocket.host ?? '127.0.0.1';
     if (!ns.length) return tcpFromHost(host, port, timeoutMs);
     // busybox nc has no -z: connect and run true (exits at once); refused/unreachable fail.
-    return runHost([...ns, HOST_BUSYBOX, 'nc', '-w', String(Math.ceil(timeoutMs / 1000)), '-e', '/bin/true', host, String(port)], timeoutMs);
+    return runHost(
+      [
+        ...ns,
+        HOST_BUSYBOX,
+        'nc',
+        '-w',
+        String(Math.ceil(timeoutMs / 1000)),
+        host,
+        String(port),
+        '-e',
+        '/bin/true',
+      ],
+      timeoutMs,
+    );
   }
   return { ok: false, output: 'probe has no handler (exec, httpGet or tcpSocket)' };
 }

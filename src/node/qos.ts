@@ -23,7 +23,8 @@ export interface ContainerAmounts {
 function amounts(list: ResourceList | undefined, field: string): Amounts {
   const out: Amounts = {};
   if (list?.cpu !== undefined) out.cpu = Math.ceil(parseQuantity(String(list.cpu), `${field}.cpu`) * 1000);
-  if (list?.memory !== undefined) out.memory = Math.ceil(parseQuantity(String(list.memory), `${field}.memory`));
+  if (list?.memory !== undefined)
+    out.memory = Math.ceil(parseQuantity(String(list.memory), `${field}.memory`));
   return out;
 }
 
@@ -85,7 +86,8 @@ export function containerResources(
   const r: LinuxResources = {
     cpu: { shares: milliCPUToShares(requests.cpu ?? 0) },
   };
-  if (limits.cpu !== undefined) r.cpu = { ...r.cpu, quota: milliCPUToQuota(limits.cpu), period: QUOTA_PERIOD_USEC };
+  if (limits.cpu !== undefined)
+    r.cpu = { ...r.cpu, quota: milliCPUToQuota(limits.cpu), period: QUOTA_PERIOD_USEC };
   if (limits.memory !== undefined) r.memory = { limit: limits.memory };
   if (mode === 'v2') {
     const unified: Record<string, string> = { 'memory.oom.group': '1' };
@@ -138,6 +140,7 @@ export function podResources(pod: Pod, qos: QOSClass): LinuxResources {
 export function burstableShares(pods: Pod[]): number {
   let m = 0;
   for (const p of pods)
-    if (qosClass(p) === 'Burstable') for (const c of p.spec.containers) m += containerAmounts(c).requests.cpu ?? 0;
+    if (qosClass(p) === 'Burstable')
+      for (const c of p.spec.containers) m += containerAmounts(c).requests.cpu ?? 0;
   return milliCPUToShares(m);
 }

@@ -18,7 +18,9 @@ export function podHostname(pod: Pod): string {
 export function writeEtcFiles(pod: Pod, podDir: string, nodeName: string, podIP?: string) {
   mkdirSync(podDir, { recursive: true });
   const host = pod.spec.hostNetwork ? nodeName : podHostname(pod);
-  const fqdn = pod.spec.subdomain ? `${host}.${pod.spec.subdomain}.${pod.metadata.namespace}.svc.cluster.local\t` : '';
+  const fqdn = pod.spec.subdomain
+    ? `${host}.${pod.spec.subdomain}.${pod.metadata.namespace}.svc.cluster.local\t`
+    : '';
   const hosts = [
     '# Kubernetes-managed hosts file.',
     '127.0.0.1\tlocalhost',
@@ -27,7 +29,11 @@ export function writeEtcFiles(pod: Pod, podDir: string, nodeName: string, podIP?
     ...(pod.spec.hostAliases ?? []).map((a) => `${a.ip}\t${a.hostnames.join('\t')}`),
     '',
   ].join('\n');
-  const etc = { hosts: join(podDir, 'etc-hosts'), hostname: join(podDir, 'etc-hostname'), resolvConf: join(podDir, 'resolv.conf') };
+  const etc = {
+    hosts: join(podDir, 'etc-hosts'),
+    hostname: join(podDir, 'etc-hostname'),
+    resolvConf: join(podDir, 'resolv.conf'),
+  };
   writeFileSync(etc.hosts, hosts);
   writeFileSync(etc.hostname, `${host}\n`);
   const resolv = existsSync('/etc/resolv.conf') ? readFileSync('/etc/resolv.conf') : '';
@@ -47,6 +53,7 @@ export async function startSandbox(ctx: NodeContext, pod: Pod, podDir: string): 
   const rootfs = await ctx.pauseRootfs();
   const id = sandboxId(pod);
   const spec = pauseSpec(pod, rootfs, `${cg}/pause`, podHostname(pod));
+  spec.process!.oomScoreAdj = ctx.oomScore(-998);
   const r = await startInstance(ctx, id, join(podDir, 'bundles', id), spec, undefined);
   if (!pod.spec.hostNetwork) loopbackUp(r.rec.pid);
   return r;

@@ -3,7 +3,16 @@
 // layout). emptyDir medium Memory, secrets and projected volumes are tmpfs mounts (secrets never
 // touch the disk); configMap, secret, downwardAPI and projected are written once at pod start.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { parseBytes } from '../util/quantity.js';
 import { fieldValue, type FieldContext } from './fields.js';
@@ -94,7 +103,9 @@ function checkHostPath(v: Volume): string {
   const k = kind();
   const need = (want: string) => {
     if (k !== want)
-      throw new VolumeError(`volume ${v.name}: hostPath ${path} is ${k ? `a ${k}` : 'missing'}, type ${type} needs a ${want}`);
+      throw new VolumeError(
+        `volume ${v.name}: hostPath ${path} is ${k ? `a ${k}` : 'missing'}, type ${type} needs a ${want}`,
+      );
   };
   switch (type) {
     case '':
@@ -123,7 +134,12 @@ function checkHostPath(v: Volume): string {
 }
 
 /** Set up every volume of the pod; returns name → host path. */
-export function setupVolumes(pod: Pod, podDir: string, objects: ObjectSource, ctx: FieldContext): Map<string, string> {
+export function setupVolumes(
+  pod: Pod,
+  podDir: string,
+  objects: ObjectSource,
+  ctx: FieldContext,
+): Map<string, string> {
   const out = new Map<string, string>();
   const ns = pod.metadata.namespace;
   for (const v of pod.spec.volumes ?? []) {
@@ -132,7 +148,12 @@ export function setupVolumes(pod: Pod, podDir: string, objects: ObjectSource, ct
     else if (v.emptyDir) {
       const d = dir('kubernetes.io~empty-dir');
       if (v.emptyDir.medium === 'Memory')
-        tmpfs(d, v.emptyDir.sizeLimit ? parseBytes(v.emptyDir.sizeLimit, `volumes[${v.name}].emptyDir.sizeLimit`) : undefined);
+        tmpfs(
+          d,
+          v.emptyDir.sizeLimit
+            ? parseBytes(v.emptyDir.sizeLimit, `volumes[${v.name}].emptyDir.sizeLimit`)
+            : undefined,
+        );
       else mkdirSync(d, { recursive: true, mode: 0o777 });
       chmodSync(d, 0o777);
       out.set(v.name, d);
@@ -140,15 +161,34 @@ export function setupVolumes(pod: Pod, podDir: string, objects: ObjectSource, ct
       const cm = objects.configMap(ns, v.configMap.name);
       const d = dir('kubernetes.io~configmap');
       mkdirSync(d, { recursive: true });
-      if (!cm && !v.configMap.optional) throw new VolumeError(`volume ${v.name}: configMap "${v.configMap.name}" not found in the manifests directory`);
-      if (cm) writeFiles(d, keyed(configMapData(cm), v.configMap.items, v.configMap.defaultMode ?? 0o644, `configMap ${cm.metadata.name}`));
+      if (!cm && !v.configMap.optional)
+        throw new VolumeError(
+          `volume ${v.name}: configMap "${v.configMap.name}" not found in the manifests directory`,
+        );
+      if (cm)
+        writeFiles(
+          d,
+          keyed(
+            configMapData(cm),
+            v.configMap.items,
+            v.configMap.defaultMode ?? 0o644,
+            `configMap ${cm.metadata.name}`,
+          ),
+        );
       out.set(v.name, d);
     } else if (v.secret) {
       const s = objects.secret(ns, v.secret.secretName);
       const d = dir('kubernetes.io~secret');
       tmpfs(d);
-      if (!s && !v.secret.optional) throw new VolumeError(`volume ${v.name}: secret "${v.secret.secretName}" not found in the manifests directory`);
-      if (s) writeFiles(d, keyed(secretData(s), v.secret.items, v.secret.defaultMode ?? 0o644, `secret ${s.metadata.name}`));
+      if (!s && !v.secret.optional)
+        throw new VolumeError(
+          `volume ${v.name}: secret "${v.secret.secretName}" not found in the manifests directory`,
+        );
+      if (s)
+        writeFiles(
+          d,
+          keyed(secretData(s), v.secret.items, v.secret.defaultMode ?? 0o644, `secret ${s.metadata.name}`),
+        );
       out.set(v.name, d);
     } else if (v.downwardAPI) {
       const d = dir('kubernetes.io~downward-api');
@@ -162,16 +202,25 @@ export function setupVolumes(pod: Pod, podDir: string, objects: ObjectSource, ct
       for (const src of v.projected.sources ?? []) {
         if (src.configMap) {
           const cm = objects.configMap(ns, src.configMap.name);
-          if (!cm && !src.configMap.optional) throw new VolumeError(`volume ${v.name}: configMap "${src.configMap.name}" not found`);
-          if (cm) writeFiles(d, keyed(configMapData(cm), src.configMap.items, mode, `configMap ${cm.metadata.name}`));
+          if (!cm && !src.configMap.optional)
+            throw new VolumeError(`volume ${v.name}: configMap "${src.configMap.name}" not found`);
+          if (cm)
+            writeFiles(
+              d,
+              keyed(configMapData(cm), src.configMap.items, mode, `configMap ${cm.metadata.name}`),
+            );
         } else if (src.secret) {
           const s = objects.secret(ns, src.secret.name);
-          if (!s && !src.secret.optional) throw new VolumeError(`volume ${v.name}: secret "${src.secret.name}" not found`);
+          if (!s && !src.secret.optional)
+            throw new VolumeError(`volume ${v.name}: secret "${src.secret.name}" not found`);
           if (s) writeFiles(d, keyed(secretData(s), src.secret.items, mode, `secret ${s.metadata.name}`));
         } else if (src.downwardAPI) writeFiles(d, downward(src.downwardAPI.items ?? [], ctx, mode));
       }
       out.set(v.name, d);
-    } else throw new VolumeError(`volume ${v.name}: unsupported volume type; use emptyDir, hostPath, configMap, secret, downwardAPI or projected`);
+    } else
+      throw new VolumeError(
+        `volume ${v.name}: unsupported volume type; use emptyDir, hostPath, configMap, secret, downwardAPI or projected`,
+      );
   }
   return out;
 }
@@ -182,7 +231,8 @@ export function containerMounts(c: Container, vols: Map<string, string>) {
     let source = vols.get(m.name)!;
     if (m.subPath) {
       const rel = posix.normalize(m.subPath);
-      if (rel.startsWith('..') || rel.startsWith('/')) throw new VolumeError(`volumeMount ${m.name}: subPath must stay inside the volume`);
+      if (rel.startsWith('..') || rel.startsWith('/'))
+        throw new VolumeError(`volumeMount ${m.name}: subPath must stay inside the volume`);
       source = join(source, rel);
       if (!existsSync(source)) mkdirSync(source, { recursive: true });
     }

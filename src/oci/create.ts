@@ -24,11 +24,18 @@ export function exitCode(e: { code: number | null; signal: NodeJS.Signals | null
   return 128 + (e.signal ? (constants.signals[e.signal] ?? 0) : 0);
 }
 
-/** The file the cgroup driver's frozen() reads, noted so that status checks need no driver. */
-function freezerFile(mgr: CgroupManager): string {
+/**
+ * What status checks and delete need of the cgroup, noted so that they need no driver: the file
+ * the driver's frozen() reads, and the directories (freezer last: see lifecycle.ts removeEmpty).
+ */
+function cgroupNotes(mgr: CgroupManager): Pick<ContainerRecord, 'freezerFile' | 'cgroupDirs'> {
   const dirs = mgr.dirs();
-  if (mgr.mode === 'v2') return dirs.unified ? join(dirs.unified, 'cgroup.events') : '';
-  return dirs.freezer ? join(dirs.freezer, 'freezer.state') : '';
+  const freezer = mgr.mode === 'v2' ? dirs.unified : dirs.freezer;
+  const all = [...new Set(Object.values(dirs))].filter((d) => d !== freezer);
+  return {
+    freezerFile: freezer ? join(freezer, mgr.mode === 'v2' ? 'cgroup.events' : 'freezer.state') : '',
+    cgroupDirs: freezer ? [...all, freezer] : all,
+  };
 }
 
 /** `fifo`: the process waits for `start` on the exec fifo (false: it execs once set up). */
@@ -67,7 +74,10 @@ export async function create(
       // The helper makes the fifo (mkfifo 0622) before it reports the pid.
       const execFifo = fifo ? store.fifo(id) : undefined;
       const [driver, seccompBpf] = await Promise.all([rt.cgroups(), rt.seccompPath(spec)]);
-      rt.log('debug', `create ${id}: cgroup driver ${driver ? 'open' : 'none'}${seccompBpf ? ', seccomp compiled' : ''}`);
+      rt.log(
+        'debug',
+        `create ${id}: cgroup driver ${driver ? 'open' : 'none'}${seccompBpf ? ', seccomp compiled' : ''}`,
+      );
       if (driver) {
         mgr = driver.manager(spec.linux?.cgroupsPath || id);
         const resources: LinuxResources = {
@@ -78,7 +88,7 @@ export async function create(
         rt.log('debug', `create ${id}: cgroup ${mgr.path} made`);
         r.cgroupsPath = spec.linux?.cgroupsPath || id;
         r.cgroupPath = mgr.path;
-        r.freezerFile = freezerFile(mgr);
+        Object.assign(r, cgroupNotes(mgr));
       } else r.freezerFile = '';
       if (!detached) r.exitStatusFile = store.exitFile(id);
       const plan = buildCreatePlan(spec, {
@@ -101,6 +111,7 @@ export async function create(
         detached,
         helper: rt.opts.helperPath,
         onPid: async (pid) => {
+          rt.log('debug', `create ${id}: helper reported pid ${pid}`);
           r.pid = pid;
           r.pidStartTime = procStat(pid)?.startTime;
           await mgr?.addProcess(pid);
@@ -112,6 +123,7 @@ export async function create(
         },
         stateJson: (pid) => JSON.stringify({ ...state('creating'), pid }),
       });
+      rt.log('debug', `create ${id}: created`);
       r.pid = started.pid;
       r.pidStartTime ??= procStat(started.pid)?.startTime;
       r.ready = true;

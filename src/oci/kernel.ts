@@ -1,20 +1,53 @@
 // The kernel-layer services the runtime uses besides the helper driver (src/kernel/plan/helper.ts,
 // imported by create.ts and exec.ts): the seccomp compiler (src/kernel/seccomp) and the cgroup
 // driver (src/kernel/cgroup). Both are imported on first use so that `state`/`start` start fast.
+import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { CgroupDriver } from '../kernel/cgroup/types.js';
 import { OciError } from './errors.js';
 import type { Seccomp } from './spec.js';
 
 export type { StartPlanOptions, StartedPlan, StdioSpec } from '../kernel/plan/helper.js';
 
-/** Compile an OCI seccomp section to a BPF file (cached by content hash in `cacheDir`); its path. */
+/** 32-bit FNV-1a of a string's UTF-16 units, hex: a file name, never trusted alone (see below). */
+function fnv1a(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+/**
+ * Compile an OCI seccomp section to a BPF file (cached by content hash in `cacheDir`); its path.
+ * In front of the compiler's cache (sha256 of the converted profile, which needs the compiler
+ * module and node:crypto loaded, ~10 ms a CLI call) sits an index by the section's exact JSON:
+ * `oci-<fnv>.idx` holds the BPF path and that JSON, compared in full, so a hit costs a read.
+ */
 export async function compileSeccomp(seccomp: Seccomp, cacheDir: string, helper?: string): Promise<string> {
-  const { compileSeccomp: compile } = await import('../kernel/seccomp/compile.js');
+  const json = JSON.stringify(seccomp);
+  const index = join(cacheDir, `oci-${fnv1a(json)}.idx`);
   try {
-    return (await compile(seccomp, { cacheDir, helper })).path;
+    const text = readFileSync(index, 'utf8');
+    const nl = text.indexOf('\n');
+    const path = text.slice(0, nl);
+    if (text.slice(nl + 1) === json && statSync(path).size > 0) return path;
+  } catch {
+    /* not indexed yet (or the BPF was removed): compile */
+  }
+  const { compileSeccomp: compile } = await import('../kernel/seccomp/compile.js');
+  let path: string;
+  try {
+    path = (await compile(seccomp, { cacheDir, helper })).path;
   } catch (e) {
     throw new OciError((e as Error).message);
   }
+  try {
+    const tmp = `${index}.${process.pid}.tmp`;
+    writeFileSync(tmp, `${path}\n${json}`, { mode: 0o600 });
+    renameSync(tmp, index);
+  } catch {
+    /* the index is an optimisation */
+  }
+  return path;
 }
 
 export async function openCgroupDriver(root?: string, helper?: string): Promise<CgroupDriver> {

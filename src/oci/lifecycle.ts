@@ -1,7 +1,16 @@
 // After `create`: start (release the init through the exec fifo), kill, wait, delete, and `run`
 // (create + start [+ wait + delete]). Status transitions follow runtime-spec runtime.md and runc.
 // Hooks, the create machinery and the cgroup driver are imported only when needed.
-import { closeSync, constants as fsc, openSync, readFileSync, readSync, unlinkSync } from 'node:fs';
+import {
+  closeSync,
+  constants as fsc,
+  openSync,
+  readFileSync,
+  readSync,
+  rmdirSync,
+  unlinkSync,
+} from 'node:fs';
+import { join } from 'node:path';
 import type { RuntimeCore } from './core.js';
 import { OciError } from './errors.js';
 import { processAlive, waitGone } from './proc.js';
@@ -134,6 +143,12 @@ export async function remove(rt: RuntimeCore, id: string, o: { force?: boolean }
         throw new OciError(`cannot delete container "${id}" that is still being created (use --force)`);
       }
     }
+    if (status === 'stopped' && removeEmpty(r)) {
+      rt.log('debug', `delete ${id}: empty cgroup removed`);
+      rt.store.remove(id);
+      rt.exits.delete(id);
+      return;
+    }
     const mgr = await rt.manager(r);
     rt.log('debug', `delete ${id}: ${status}, cgroup driver ${mgr ? 'open' : 'none'}`);
     if (status !== 'stopped' && r.pid) {
@@ -156,6 +171,32 @@ export async function remove(rt: RuntimeCore, id: string, o: { force?: boolean }
   if (r.pid !== undefined) {
     await hooksWarn(rt, 'poststop', r.config.hooks?.poststop, () => rt.store.ociState(r, 'stopped'));
   }
+}
+
+/**
+ * The common delete: the init has exited and took the container with it (its PID namespace).
+ * Then the cgroup is empty and rmdir, which the kernel refuses for a cgroup with processes or
+ * children, removes it without loading the cgroup driver. Anything else (processes left, child
+ * cgroups, no notes from create) is the driver's remove(): it kills and retries. The freezer
+ * directory goes last, so the driver can still freeze what a half-done removal left.
+ */
+function removeEmpty(r: ContainerRecord): boolean {
+  if (!r.cgroupsPath) return true;
+  const dirs = r.cgroupDirs;
+  if (!dirs?.length) return false;
+  try {
+    if (readFileSync(join(dirs[0]!, 'cgroup.procs'), 'utf8').trim() !== '') return false;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return false;
+  }
+  for (const d of dirs) {
+    try {
+      rmdirSync(d);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return false;
+    }
+  }
+  return true;
 }
 
 export async function run(

@@ -1,12 +1,13 @@
 // The OCI runtime as a library: create/start/state/kill/delete/run/exec/ps/list/pause/resume/
 // update/features, usable inside a long-running Node process (the node agent) and by the
-// `corral-oci` CLI. This file is the API; the work is in one module per concept (create.ts,
-// lifecycle.ts, exec.ts, queries.ts, resources.ts), each imported on first use, so a CLI call
-// loads only what its verb needs (core.ts and state.ts for `state`).
+// `corral-oci` CLI. This file is the API; the work is in one module per concept: lifecycle.ts
+// (start/kill/wait/delete: small, loaded with this file), and create.ts, exec.ts, queries.ts,
+// resources.ts, imported on first use, so a CLI call loads only what its verb needs.
 import type { LinuxResources } from '../kernel/cgroup/types.js';
 import { loadBundle } from './bundle.js';
 import { RuntimeCore } from './core.js';
 import { features, type Features } from './features.js';
+import * as lifecycle from './lifecycle.js';
 import type { StdioSpec } from './kernel.js';
 import type { ContainerStatus, OciState, Process, Spec } from './spec.js';
 import type { StateStore } from './state.js';
@@ -87,12 +88,14 @@ export class Runtime {
 
   /** `create`: set the container up; its process waits for `start` on the exec fifo. */
   async create(id: string, bundle: string, o: CreateOptions = {}): Promise<{ pid: number }> {
+    // Open the cgroup driver (its own chunk) while create's modules load.
+    void this.#core.cgroups();
     return (await import('./create.js')).create(this.#core, id, bundle, o, true);
   }
 
   /** `start`: let the created container's process exec (read the exec fifo), run poststart hooks. */
   async start(id: string): Promise<void> {
-    return (await import('./lifecycle.js')).start(this.#core, id);
+    return lifecycle.start(this.#core, id);
   }
 
   /** The OCI state of a container. */
@@ -103,17 +106,17 @@ export class Runtime {
 
   /** Send a signal (name or number) to the init, or with `all` to every process of the container. */
   async kill(id: string, signal: string | number = 'SIGTERM', o: { all?: boolean } = {}): Promise<void> {
-    return (await import('./lifecycle.js')).kill(this.#core, id, signal, o);
+    return lifecycle.kill(this.#core, id, signal, o);
   }
 
   /** Exit status of a container created by this Runtime with detached:false (waits for it). */
   async wait(id: string): Promise<number | undefined> {
-    return (await import('./lifecycle.js')).wait(this.#core, id);
+    return lifecycle.wait(this.#core, id);
   }
 
   /** Remove a stopped (or created) container; `force` kills a running one first. */
   async delete(id: string, o: { force?: boolean } = {}): Promise<void> {
-    return (await import('./lifecycle.js')).remove(this.#core, id, o);
+    return lifecycle.remove(this.#core, id, o);
   }
 
   /**
@@ -121,7 +124,8 @@ export class Runtime {
    * Returns the exit status (128+signal when killed), or undefined with `detached`.
    */
   async run(id: string, bundle: string, o: CreateOptions = {}): Promise<number | undefined> {
-    return (await import('./lifecycle.js')).run(this.#core, id, bundle, o);
+    void this.#core.cgroups();
+    return lifecycle.run(this.#core, id, bundle, o);
   }
 
   /** Run another process in a running container: it joins all of the init's namespaces and its cgroup. */

@@ -36,6 +36,8 @@ export interface ContainerRecord {
   cgroupPath?: string;
   /** The file telling whether the cgroup is frozen (v1 freezer.state, v2 cgroup.events); '' none. */
   freezerFile?: string;
+  /** The cgroup's directories (one per v1 hierarchy; v2: one), the freezer's last. */
+  cgroupDirs?: string[];
   /** The config the container was created from (exec and hooks need it after the bundle changed). */
   config: Spec;
   /** Set once the helper reported `created` (until then the container is `creating`). */

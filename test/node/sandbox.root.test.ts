@@ -13,6 +13,7 @@ const TWO = `apiVersion: v1
 kind: Pod
 metadata: {name: duo}
 spec:
+  terminationGracePeriodSeconds: 1
   containers:
   - name: server
     image: busybox
@@ -25,51 +26,63 @@ apiVersion: v1
 kind: Pod
 metadata: {name: other}
 spec:
+  terminationGracePeriodSeconds: 1
   containers:
   - name: looker
     image: busybox
     command: [sh, -c, 'ps -o comm | sort -u | tr "\\n" " "; echo; exec sleep 3600']
 `;
 
-test('two containers of a pod share net/ipc/uts via the pause process; pods are apart', { skip }, async (t) => {
-  const n = nodeInstance(t);
-  n.write('pods.yaml', TWO);
-  await n.agent.start();
-  const duo = await waitFor('duo running', () => {
-    const p = pod(n.agent, 'duo');
-    return p?.status.containerStatuses.every((c) => c.state.running) && p;
-  });
-  const uid = duo.uid;
-  await waitFor('client got the page', () => logText(n.dataDir, uid, 'client').includes('hello-from-server'));
-  assert.match(logText(n.dataDir, uid, 'client'), /^hello-from-server\nduo$/m);
-  const w = n.agent.worker('duo')!;
-  const pause = w.sandboxPid!;
-  const server = w.running('server')!.pid;
-  const client = w.running('client')!.pid;
-  for (const kind of ['net', 'ipc', 'uts']) {
-    assert.equal(nsOf(server, kind), nsOf(pause, kind), kind);
-    assert.equal(nsOf(client, kind), nsOf(pause, kind), kind);
-    assert.notEqual(nsOf(client, kind), nsOf(process.pid, kind), kind);
-  }
-  assert.notEqual(nsOf(server, 'mnt'), nsOf(client, 'mnt'));
-  assert.notEqual(nsOf(server, 'pid'), nsOf(client, 'pid'));
+test(
+  'two containers of a pod share net/ipc/uts via the pause process; pods are apart',
+  { skip },
+  async (t) => {
+    const n = nodeInstance(t);
+    n.write('pods.yaml', TWO);
+    await n.agent.start();
+    const duo = await waitFor('duo running', () => {
+      const p = pod(n.agent, 'duo');
+      return p?.status.containerStatuses.every((c) => c.state.running) && p;
+    });
+    const uid = duo.uid;
+    await waitFor('client got the page', () =>
+      logText(n.dataDir, uid, 'client').includes('hello-from-server'),
+    );
+    assert.match(logText(n.dataDir, uid, 'client'), /^hello-from-server\nduo$/m);
+    const w = n.agent.worker('duo')!;
+    const pause = w.sandboxPid!;
+    const server = w.running('server')!.pid;
+    const client = w.running('client')!.pid;
+    for (const kind of ['net', 'ipc', 'uts']) {
+      assert.equal(nsOf(server, kind), nsOf(pause, kind), kind);
+      assert.equal(nsOf(client, kind), nsOf(pause, kind), kind);
+      assert.notEqual(nsOf(client, kind), nsOf(process.pid, kind), kind);
+    }
+    assert.notEqual(nsOf(server, 'mnt'), nsOf(client, 'mnt'));
+    assert.notEqual(nsOf(server, 'pid'), nsOf(client, 'pid'));
 
-  // The other pod: its own namespaces, and its ps sees only its own processes.
-  const other = await waitFor('other running', () => pod(n.agent, 'other')?.status.phase === 'Running' && pod(n.agent, 'other'));
-  await waitFor('ps output', () => logText(n.dataDir, other.uid, 'looker').length > 0);
-  assert.equal(logText(n.dataDir, other.uid, 'looker').trim(), 'ps sh sort tr');
-  const looker = n.agent.worker('other')!.running('looker')!.pid;
-  assert.notEqual(nsOf(looker, 'net'), nsOf(pause, 'net'));
+    // The other pod: its own namespaces, and its ps sees only its own processes.
+    const other = await waitFor(
+      'other running',
+      () => pod(n.agent, 'other')?.status.phase === 'Running' && pod(n.agent, 'other'),
+    );
+    await waitFor('ps output', () => logText(n.dataDir, other.uid, 'looker').length > 0);
+    const seen = logText(n.dataDir, other.uid, 'looker');
+    assert.match(seen, /\bps\b/);
+    assert.doesNotMatch(seen, /httpd|wget/, seen);
+    const looker = n.agent.worker('other')!.running('looker')!.pid;
+    assert.notEqual(nsOf(looker, 'net'), nsOf(pause, 'net'));
 
-  // cgroup tree: BestEffort pods below kubepods/besteffort/pod<uid>/<container>.
-  const mgr = n.agent.ctx.driver.manager(`kubepods/besteffort/pod${uid}`);
-  const dir = Object.values(mgr.dirs())[0]!;
-  assert.ok(existsSync(dir), dir);
-  const ctrCg = join(dir, w.running('server')!.id);
-  assert.ok(existsSync(ctrCg), ctrCg);
+    // cgroup tree: BestEffort pods below kubepods/besteffort/pod<uid>/<container>.
+    const mgr = n.agent.ctx.driver.manager(`kubepods/besteffort/pod${uid}`);
+    const dir = Object.values(mgr.dirs())[0]!;
+    assert.ok(existsSync(dir), dir);
+    const ctrCg = join(dir, w.running('server')!.id);
+    assert.ok(existsSync(ctrCg), ctrCg);
 
-  // CRI log format.
-  const { readFileSync } = await import('node:fs');
-  const raw = readFileSync(join(n.dataDir, 'pods', uid, 'client', '0.log'), 'utf8');
-  assert.match(raw.split('\n')[0]!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z stdout F hello-from-server$/);
-});
+    // CRI log format.
+    const { readFileSync } = await import('node:fs');
+    const raw = readFileSync(join(n.dataDir, 'pods', uid, 'client', '0.log'), 'utf8');
+    assert.match(raw.split('\n')[0]!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z stdout F hello-from-server$/);
+  },
+);

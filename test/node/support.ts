@@ -1,6 +1,16 @@
 // A private node agent for a test: its own data dir, manifests dir and cgroup root, all removed
 // afterwards with every pod, pause process, mount and cgroup, also when the test fails.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  rmdirSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { NodeAgent, type AgentOptions } from '../../src/node/agent.js';
@@ -61,7 +71,15 @@ export function nodeInstance(t: After, o: Partial<AgentOptions> = {}): NodeInsta
   const manifests = join(base, 'manifests');
   mkdirSync(manifests, { recursive: true });
   const cgroupRoot = `corral-node-test-${process.pid}-${++seq}`;
-  const agent = new NodeAgent({ dataDir, manifestsDir: manifests, cgroupRoot, backoffBaseMs: 300, rescanMs: 500, ...o });
+  const agent = new NodeAgent({
+    dataDir,
+    manifestsDir: manifests,
+    cgroupRoot,
+    backoffBaseMs: 300,
+    rescanMs: 500,
+    ...(process.env.CORRAL_NODE_DEBUG ? { log: (m: string) => console.error(m) } : {}),
+    ...o,
+  });
   t.after(async () => {
     await agent.shutdown({ stopPods: true }).catch(() => undefined);
     unmountBelow(base);
@@ -78,7 +96,11 @@ export function nodeInstance(t: After, o: Partial<AgentOptions> = {}): NodeInsta
   };
 }
 
-export async function waitFor<T>(what: string, fn: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => T | undefined | false,
+  timeoutMs = 20_000,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = fn();

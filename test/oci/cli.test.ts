@@ -75,3 +75,58 @@ test('features prints the runtime-spec features JSON', () => {
   assert.deepEqual(f.linux.namespaces, ['pid', 'network', 'mount', 'ipc', 'uts', 'user', 'cgroup', 'time']);
   assert.ok(f.linux.capabilities.includes('CAP_SYS_ADMIN'));
 });
+
+test('usage: help, version, unknown flags and commands, missing and extra arguments', () => {
+  const help = oci(['--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.out, /^Usage: corral-oci \[options\] \[command\]\n/);
+  assert.match(help.out, /\n {2}exec \[options\] <id> \[command\.\.\.\]  +run a process/);
+  const none = oci([]);
+  assert.equal(none.code, 1);
+  assert.match(none.err, /^Usage: corral-oci/);
+  const kill = oci(['kill', '--help']);
+  assert.equal(kill.code, 0);
+  assert.match(kill.out, /^Usage: corral-oci kill \[options\] <id> \[signal\]\n/);
+  assert.match(kill.out, /\n {2}-a, --all +send it to every process/);
+  assert.equal(oci(['help', 'kill']).out, kill.out);
+  assert.equal(oci(['--version']).out, '0.1.0\n');
+  assert.equal(oci(['-v']).out, '0.1.0\n');
+  const cases: [string[], string][] = [
+    [['--bogus', 'list'], "corral-oci: unknown option '--bogus'\n"],
+    [['bogus'], "corral-oci: unknown command 'bogus'\n"],
+    [['state'], "corral-oci: missing required argument 'id'\n"],
+    [['start', 'a', 'b'], "corral-oci: too many arguments for 'start'. Expected 1 argument but got 2.\n"],
+    [['create', 'c1', '--bundle'], "corral-oci: option '-b, --bundle <dir>' argument missing\n"],
+    [['delete', '--frce', 'c1'], "corral-oci: unknown option '--frce'\n"],
+    [['--root'], "corral-oci: option '--root <dir>' argument missing\n"],
+  ];
+  for (const [args, err] of cases) {
+    const r = oci(args);
+    assert.equal(r.code, 1, args.join(' '));
+    assert.equal(r.err, err, args.join(' '));
+  }
+});
+
+test("conmon's argument orders: globals with = or a space, options after the id, exec pass-through", (t) => {
+  const d = tmp(t);
+  writeFileSync(join(d, 'config.json'), JSON.stringify({ ociVersion: '1.0.2', root: { path: 'rootfs' } }));
+  const state = join(d, 'state');
+  // --bundle after the id still names the bundle (the config error proves it was read).
+  const c = oci([
+    `--root=${state}`,
+    '--log-format',
+    'json',
+    '--systemd-cgroup=false',
+    'create',
+    'c1',
+    '-b',
+    d,
+  ]);
+  assert.equal(c.code, 1);
+  assert.match(c.err, /^corral-oci: (process|root\.path)/);
+  // After exec's id everything is the process's: -c is sh's, not --cap.
+  const e = oci(['--root', state, 'exec', '--detach', 'nope', 'sh', '-c', 'true']);
+  assert.equal(e.err, 'corral-oci: container "nope" does not exist\n');
+  const k = oci(['--root', state, 'delete', '--force', 'nope']);
+  assert.equal(k.code, 0, k.err);
+});

@@ -3,13 +3,14 @@
 // Orphan strips the owner reference, Foreground removes dependents before their owner, and a
 // Terminating namespace is emptied, then removed. New namespaces get a `default` ServiceAccount.
 import { ApiError } from '../errors.js';
-import { parseKey } from '../registry/keys.js';
+import { keyFor, parseKey } from '../registry/keys.js';
 import { decode } from '../registry/object.js';
 import type { Store } from '../registry/store.js';
 import { namespaces } from '../resources/namespaces.js';
 import { serviceaccounts } from '../resources/config.js';
 import type { KObject, ResourceDef } from '../resources/types.js';
 import type { Storage, Watch, WatchEvent } from '../storage/types.js';
+import { OwnerIndex } from './owner-index.js';
 
 export class Controllers {
   private watch: Watch | undefined;
@@ -17,6 +18,8 @@ export class Controllers {
   private timer: NodeJS.Timeout | undefined;
   private readonly defs: ResourceDef[];
   private stopped = false;
+  private readonly owners = new OwnerIndex();
+  private readonly pending = new Map<string, { def: ResourceDef; ns: string; name: string }>();
 
   constructor(
     private readonly storage: Storage,
@@ -29,11 +32,16 @@ export class Controllers {
 
   async start(): Promise<void> {
     const rev = await this.storage.currentRevision();
-    this.watch = this.storage.watch('/registry/', rev, (e) => this.enqueue(() => this.onEvent(e)), (err) => this.log(`controllers: watch ended: ${err.message}`));
+    this.watch = this.storage.watch(
+      '/registry/',
+      rev,
+      (e) => this.enqueue(() => this.onEvent(e)),
+      (err) => this.log(`controllers: watch ended: ${err.message}`),
+    );
     // Resume work left over from a previous run (terminating namespaces, pending finalizers).
     this.timer = setInterval(() => this.enqueue(() => this.resync()), this.retryMs);
     this.timer.unref();
-    this.enqueue(() => this.resync());
+    this.enqueue(() => this.scanAll());
   }
 
   async stop(): Promise<void> {
@@ -49,9 +57,12 @@ export class Controllers {
   }
 
   private enqueue(fn: () => Promise<void>): void {
-    this.queue = this.queue.then(() => (this.stopped ? undefined : fn())).catch((e: unknown) => {
-      if (!(e instanceof ApiError && (e.code === 404 || e.code === 409))) this.log(`controllers: ${e instanceof Error ? e.message : String(e)}`);
-    });
+    this.queue = this.queue
+      .then(() => (this.stopped ? undefined : fn()))
+      .catch((e: unknown) => {
+        if (!(e instanceof ApiError && (e.code === 404 || e.code === 409)))
+          this.log(`controllers: ${e instanceof Error ? e.message : String(e)}`);
+      });
   }
 
   private async onEvent(e: WatchEvent): Promise<void> {
@@ -59,20 +70,54 @@ export class Controllers {
     const where = parseKey(e.kv.key, this.defs);
     if (!where) return;
     if (e.type === 'delete') {
+      this.owners.remove(e.kv.key);
       await this.collectDependents(where.def, decode(e.prev));
       return;
     }
     const o = decode(e.kv);
-    if (where.def === namespaces && !e.prev && !o.metadata.deletionTimestamp) await this.defaultServiceAccount(o.metadata.name!);
+    this.owners.set(
+      e.kv.key,
+      o.metadata.ownerReferences?.map((r) => r.uid),
+    );
+    if (where.def === namespaces && !e.prev && !o.metadata.deletionTimestamp)
+      await this.defaultServiceAccount(o.metadata.name!);
     if (o.metadata.deletionTimestamp) await this.finalize(where.def, o);
   }
 
+  /** Retries deletions still waiting (dependents or namespace content not gone yet). */
   private async resync(): Promise<void> {
-    for (const [def, store] of this.stores) {
-      if (!def.strategy.table && def !== namespaces && !def.namespaced) continue;
-      const list = await store.list({});
-      for (const o of list.items) if (o.metadata.deletionTimestamp) await this.finalize(def, o);
+    for (const [key, p] of [...this.pending]) {
+      this.pending.delete(key);
+      try {
+        const o = await this.storeOf(p.def).get(p.ns, p.name);
+        if (o.metadata.deletionTimestamp) await this.finalize(p.def, o);
+      } catch (e) {
+        if (!(e instanceof ApiError && e.code === 404)) throw e;
+      }
     }
+  }
+
+  /** Once at start: the owner graph, and deletions a previous run left unfinished. */
+  private async scanAll(): Promise<void> {
+    for (const [def, store] of this.stores) {
+      if (def.virtual) continue;
+      const items = (await store.list({})).items;
+      for (const o of items)
+        this.owners.set(
+          keyFor(def, o.metadata.namespace ?? '', o.metadata.name!),
+          o.metadata.ownerReferences?.map((r) => r.uid),
+        );
+      for (const o of items) if (o.metadata.deletionTimestamp) await this.finalize(def, o);
+    }
+  }
+
+  private wait(def: ResourceDef, o: KObject): void {
+    const ns = o.metadata.namespace ?? '';
+    this.pending.set(`${def.group}/${def.plural}/${ns}/${o.metadata.name}`, {
+      def,
+      ns,
+      name: o.metadata.name!,
+    });
   }
 
   private async finalize(def: ResourceDef, o: KObject): Promise<void> {
@@ -80,7 +125,9 @@ export class Controllers {
     if (fins.includes('orphan')) {
       for (const d of await this.dependents(def, o)) {
         await this.storeOf(d.def).update(d.ns, d.obj.metadata.name!, (cur) => {
-          cur.metadata.ownerReferences = (cur.metadata.ownerReferences ?? []).filter((r) => r.uid !== o.metadata.uid);
+          cur.metadata.ownerReferences = (cur.metadata.ownerReferences ?? []).filter(
+            (r) => r.uid !== o.metadata.uid,
+          );
           if (!cur.metadata.ownerReferences.length) delete cur.metadata.ownerReferences;
           delete cur.metadata.resourceVersion;
           return cur;
@@ -90,9 +137,11 @@ export class Controllers {
     } else if (fins.includes('foregroundDeletion')) {
       const deps = await this.dependents(def, o);
       for (const d of deps) {
-        if (!d.obj.metadata.deletionTimestamp) await this.tryDelete(d.def, d.ns, d.obj.metadata.name!, 'Foreground');
+        if (!d.obj.metadata.deletionTimestamp)
+          await this.tryDelete(d.def, d.ns, d.obj.metadata.name!, 'Foreground');
       }
       if (!deps.length) await this.removeFinalizer(def, o, 'foregroundDeletion');
+      else this.wait(def, o);
     }
     if (def === namespaces) await this.emptyNamespace(o);
   }
@@ -108,27 +157,43 @@ export class Controllers {
         if (!o.metadata.deletionTimestamp) await this.tryDelete(def, name, o.metadata.name!, 'Background');
       }
     }
-    if (remaining) return;
-    const fins = ((ns.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []).filter((f) => f !== 'kubernetes');
-    await this.storeOf(namespaces).update('', name, (cur) => {
-      cur.spec = { ...((cur.spec ?? {}) as object), finalizers: fins };
-      delete cur.metadata.resourceVersion;
-      return cur;
-    }, { unrestricted: true, subresource: 'finalize' });
+    if (remaining) return this.wait(namespaces, ns);
+    const fins = ((ns.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []).filter(
+      (f) => f !== 'kubernetes',
+    );
+    await this.storeOf(namespaces).update(
+      '',
+      name,
+      (cur) => {
+        cur.spec = { ...((cur.spec ?? {}) as object), finalizers: fins };
+        delete cur.metadata.resourceVersion;
+        return cur;
+      },
+      { unrestricted: true, subresource: 'finalize' },
+    );
   }
 
   /** Background propagation: dependents whose owners are all gone are deleted. */
   private async collectDependents(def: ResourceDef, owner: KObject): Promise<void> {
     for (const d of await this.dependents(def, owner)) {
-      const alive = await Promise.all((d.obj.metadata.ownerReferences ?? []).filter((r) => r.uid !== owner.metadata.uid).map((r) => this.ownerExists(d.ns, r.apiVersion, r.kind, r.name, r.uid)));
+      const alive = await Promise.all(
+        (d.obj.metadata.ownerReferences ?? [])
+          .filter((r) => r.uid !== owner.metadata.uid)
+          .map((r) => this.ownerExists(d.ns, r.apiVersion, r.kind, r.name, r.uid)),
+      );
       if (!alive.some(Boolean)) await this.tryDelete(d.def, d.ns, d.obj.metadata.name!, 'Background');
     }
     // An owner in foreground deletion may now be free to go.
     for (const r of owner.metadata.ownerReferences ?? []) {
-      const rdef = this.defs.find((x) => x.kind === r.kind && (x.group ? `${x.group}/${x.version}` : x.version) === r.apiVersion);
+      const rdef = this.defs.find(
+        (x) => x.kind === r.kind && (x.group ? `${x.group}/${x.version}` : x.version) === r.apiVersion,
+      );
       if (!rdef) continue;
       try {
-        const o = await this.storeOf(rdef).get(rdef.namespaced ? (owner.metadata.namespace ?? '') : '', r.name);
+        const o = await this.storeOf(rdef).get(
+          rdef.namespaced ? (owner.metadata.namespace ?? '') : '',
+          r.name,
+        );
         if (o.metadata.uid === r.uid && o.metadata.deletionTimestamp) await this.finalize(rdef, o);
       } catch {
         // Owner already gone.
@@ -136,21 +201,35 @@ export class Controllers {
     }
   }
 
-  private async dependents(def: ResourceDef, owner: KObject): Promise<Array<{ def: ResourceDef; ns: string; obj: KObject }>> {
+  private async dependents(
+    _def: ResourceDef,
+    owner: KObject,
+  ): Promise<Array<{ def: ResourceDef; ns: string; obj: KObject }>> {
     const out: Array<{ def: ResourceDef; ns: string; obj: KObject }> = [];
-    const uid = owner.metadata.uid;
-    for (const [d, store] of this.stores) {
-      if (d.virtual || (def.namespaced && !d.namespaced)) continue;
-      const list = await store.list(def.namespaced ? { namespace: owner.metadata.namespace } : {});
-      for (const o of list.items) {
-        if ((o.metadata.ownerReferences ?? []).some((r) => r.uid === uid)) out.push({ def: d, ns: o.metadata.namespace ?? '', obj: o });
+    for (const key of this.owners.dependents(owner.metadata.uid ?? '')) {
+      const where = parseKey(key, this.defs);
+      const kv = where && (await this.storage.get(key));
+      if (!where || !kv) {
+        this.owners.remove(key);
+        continue;
       }
+      const obj = decode(kv);
+      if ((obj.metadata.ownerReferences ?? []).some((r) => r.uid === owner.metadata.uid))
+        out.push({ def: where.def, ns: where.namespace, obj });
     }
     return out;
   }
 
-  private async ownerExists(ns: string, apiVersion: string, kind: string, name: string, uid: string): Promise<boolean> {
-    const def = this.defs.find((x) => x.kind === kind && (x.group ? `${x.group}/${x.version}` : x.version) === apiVersion);
+  private async ownerExists(
+    ns: string,
+    apiVersion: string,
+    kind: string,
+    name: string,
+    uid: string,
+  ): Promise<boolean> {
+    const def = this.defs.find(
+      (x) => x.kind === kind && (x.group ? `${x.group}/${x.version}` : x.version) === apiVersion,
+    );
     if (!def) return false;
     try {
       return (await this.storeOf(def).get(def.namespaced ? ns : '', name)).metadata.uid === uid;
@@ -160,15 +239,25 @@ export class Controllers {
   }
 
   private async removeFinalizer(def: ResourceDef, o: KObject, f: string): Promise<void> {
-    await this.storeOf(def).update(o.metadata.namespace ?? '', o.metadata.name!, (cur) => {
-      cur.metadata.finalizers = (cur.metadata.finalizers ?? []).filter((x) => x !== f);
-      if (!cur.metadata.finalizers.length) delete cur.metadata.finalizers;
-      delete cur.metadata.resourceVersion;
-      return cur;
-    }, { unrestricted: true });
+    await this.storeOf(def).update(
+      o.metadata.namespace ?? '',
+      o.metadata.name!,
+      (cur) => {
+        cur.metadata.finalizers = (cur.metadata.finalizers ?? []).filter((x) => x !== f);
+        if (!cur.metadata.finalizers.length) delete cur.metadata.finalizers;
+        delete cur.metadata.resourceVersion;
+        return cur;
+      },
+      { unrestricted: true },
+    );
   }
 
-  private async tryDelete(def: ResourceDef, ns: string, name: string, propagationPolicy: 'Background' | 'Foreground'): Promise<void> {
+  private async tryDelete(
+    def: ResourceDef,
+    ns: string,
+    name: string,
+    propagationPolicy: 'Background' | 'Foreground',
+  ): Promise<void> {
     try {
       await this.storeOf(def).delete(ns, name, { propagationPolicy });
     } catch (e) {

@@ -23,10 +23,19 @@ export function authenticate(req: IncomingMessage, insecure: boolean): UserInfo 
   const as = header(req, 'impersonate-user');
   if (as) {
     // Who may impersonate is RBAC's decision (a later issue); until then every caller may.
-    const groups = (req.headersDistinct['impersonate-group'] ?? []).flatMap((g) => g.split(',').map((x) => x.trim())).filter(Boolean);
-    user = { username: as, groups: [...groups, ...(as === 'system:anonymous' ? [] : ['system:authenticated'])] };
+    const groups = (req.headersDistinct['impersonate-group'] ?? [])
+      .flatMap((g) => g.split(',').map((x) => x.trim()))
+      .filter(Boolean);
+    user = {
+      username: as,
+      groups: [...groups, ...(as === 'system:anonymous' ? [] : ['system:authenticated'])],
+    };
   } else if (req.headers['impersonate-group']) {
-    throw new ApiError(500, 'InternalError', 'Internal error occurred: requested [{Group  ...}] without impersonating a user');
+    throw new ApiError(
+      500,
+      'InternalError',
+      'Internal error occurred: requested [{Group  ...}] without impersonating a user',
+    );
   }
   return user;
 }

@@ -14,7 +14,8 @@ export async function readBody(req: IncomingMessage): Promise<Buffer> {
   let size = 0;
   for await (const c of req) {
     size += (c as Buffer).length;
-    if (size > MAX_BODY) throw new ApiError(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728');
+    if (size > MAX_BODY)
+      throw new ApiError(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728');
     chunks.push(c as Buffer);
   }
   return Buffer.concat(chunks);
@@ -55,26 +56,43 @@ export function fieldValidation(param: string | null): FieldValidation {
  * The body as an object of the kind: type meta checked, unknown fields rejected (Strict),
  * reported (Warn, via `warn`) or dropped (Warn and Ignore, as the typed decoder does).
  */
-export function asObject(def: ResourceDef, value: unknown, validation: FieldValidation, warn: (w: string) => void, expectKind = def.kind): KObject {
+export function asObject(
+  def: ResourceDef,
+  value: unknown,
+  validation: FieldValidation,
+  warn: (w: string) => void,
+  expectKind = def.kind,
+): KObject {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw badRequest(`Object '${expectKind}' is missing in '${JSON.stringify(value ?? null).slice(0, 100)}'`);
   }
   const o = value as KObject;
   const cannot = `${expectKind} in version "${def.version}" cannot be handled as a ${expectKind}`;
   if (o.kind !== undefined && o.kind !== expectKind) {
-    throw badRequest(`${cannot}: the object provided is unrecognized (must be of type ${expectKind}): kind ${JSON.stringify(o.kind)}`);
+    throw badRequest(
+      `${cannot}: the object provided is unrecognized (must be of type ${expectKind}): kind ${JSON.stringify(o.kind)}`,
+    );
   }
   if (o.apiVersion !== undefined && o.apiVersion !== apiVersionOf(def) && expectKind === def.kind) {
-    throw badRequest(`${cannot}: the API version in the data (${o.apiVersion}) does not match the expected API version (${apiVersionOf(def)})`);
+    throw badRequest(
+      `${cannot}: the API version in the data (${o.apiVersion}) does not match the expected API version (${apiVersionOf(def)})`,
+    );
   }
-  if (o.metadata !== undefined && (typeof o.metadata !== 'object' || o.metadata === null || Array.isArray(o.metadata))) {
-    throw badRequest(`${cannot}: json: cannot unmarshal ${typeof o.metadata} into Go struct field ${expectKind}.metadata of type v1.ObjectMeta`);
+  if (
+    o.metadata !== undefined &&
+    (typeof o.metadata !== 'object' || o.metadata === null || Array.isArray(o.metadata))
+  ) {
+    throw badRequest(
+      `${cannot}: json: cannot unmarshal ${typeof o.metadata} into Go struct field ${expectKind}.metadata of type v1.ObjectMeta`,
+    );
   }
   o.metadata ??= {};
   {
     const unknown = unknownFields(o, def.schema);
     if (unknown.length && validation === 'Strict') {
-      throw badRequest(`${cannot}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
+      throw badRequest(
+        `${cannot}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`,
+      );
     }
     if (validation === 'Warn') for (const f of unknown) warn(`unknown field "${f}"`);
     for (const f of unknown) dropPath(o, f);

@@ -6,7 +6,11 @@ import { STANDARD_VERBS, type ResourceDef } from '../resources/types.js';
 const verbsOf = (r: ResourceDef) => r.verbs ?? STANDARD_VERBS;
 
 export function apiVersions(serverAddress: string) {
-  return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
+  return {
+    kind: 'APIVersions',
+    versions: ['v1'],
+    serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }],
+  };
 }
 
 function apiGroup(group: string, versions: string[]) {
@@ -15,7 +19,13 @@ function apiGroup(group: string, versions: string[]) {
 }
 
 export function apiGroupList() {
-  return { kind: 'APIGroupList', apiVersion: 'v1', groups: groupVersions().filter((g) => g.group).map((g) => apiGroup(g.group, g.versions)) };
+  return {
+    kind: 'APIGroupList',
+    apiVersion: 'v1',
+    groups: groupVersions()
+      .filter((g) => g.group)
+      .map((g) => apiGroup(g.group, g.versions)),
+  };
 }
 
 export function apiGroupDoc(group: string) {
@@ -49,13 +59,20 @@ export function apiResourceList(group: string, version: string) {
       });
     }
   }
-  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };
+  return {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: group ? `${group}/${version}` : version,
+    resources,
+  };
 }
 
 function hashOf(s: string): string {
   let h = 0;
   for (const c of s) h = (h * 31 + c.charCodeAt(0)) | 0;
-  return Buffer.from(String(h >>> 0)).toString('base64').slice(0, 11);
+  return Buffer.from(String(h >>> 0))
+    .toString('base64')
+    .slice(0, 11);
 }
 
 function discoveryResource(r: ResourceDef) {
@@ -81,7 +98,9 @@ function discoveryResource(r: ResourceDef) {
 
 /** Aggregated discovery for the core group (`/api`) or the named groups (`/apis`). */
 export function aggregated(core: boolean, contentType: string) {
-  const apiVersion = contentType.includes('v=v2beta1') ? 'apidiscovery.k8s.io/v2beta1' : 'apidiscovery.k8s.io/v2';
+  const apiVersion = contentType.includes('v=v2beta1')
+    ? 'apidiscovery.k8s.io/v2beta1'
+    : 'apidiscovery.k8s.io/v2';
   const items = groupVersions()
     .filter((g) => (g.group === '') === core)
     .map((g) => ({

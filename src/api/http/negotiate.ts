@@ -27,7 +27,8 @@ export function pickRepresentation(accept: string | undefined): Representation {
   for (const m of parseMediaTypes(accept)) {
     const as = m.params.as;
     if (!as) {
-      if (m.type === 'application/json' || m.type === '*/*' || m.type === 'application/*') return { as: 'object' };
+      if (m.type === 'application/json' || m.type === '*/*' || m.type === 'application/*')
+        return { as: 'object' };
       continue;
     }
     if (m.params.g !== 'meta.k8s.io' || !['v1', 'v1beta1'].includes(m.params.v ?? '')) continue;
@@ -53,4 +54,5 @@ export function wantsAggregated(accept: string | undefined): string | undefined 
   return undefined;
 }
 
-export const mediaType = (contentType: string | undefined) => (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+export const mediaType = (contentType: string | undefined) =>
+  (contentType ?? '').split(';')[0]!.trim().toLowerCase();

@@ -10,7 +10,13 @@ const gvPath = (group: string, version: string) => (group ? `apis/${group}/${ver
 
 /** io.k8s.api.core.v1.Pod, as Kubernetes names its definitions. */
 function definitionName(r: ResourceDef): string {
-  const pkg = r.group === '' ? 'core' : r.group.replace(/\.k8s\.io$/, '').replace(/\.authorization$/, '').split('.')[0]!;
+  const pkg =
+    r.group === ''
+      ? 'core'
+      : r.group
+          .replace(/\.k8s\.io$/, '')
+          .replace(/\.authorization$/, '')
+          .split('.')[0]!;
   return `io.k8s.api.${pkg}.${r.version}.${r.kind}`;
 }
 
@@ -20,7 +26,11 @@ function operation(r: ResourceDef, verb: string, extraParams: string[] = []) {
     operationId: `${verb}${r.kind}`,
     'x-kubernetes-action': verb,
     'x-kubernetes-group-version-kind': gvk,
-    parameters: ['dryRun', 'fieldManager', ...extraParams].map((name) => ({ name, in: 'query', schema: { type: name === 'force' ? 'boolean' : 'string' } })),
+    parameters: ['dryRun', 'fieldManager', ...extraParams].map((name) => ({
+      name,
+      in: 'query',
+      schema: { type: name === 'force' ? 'boolean' : 'string' },
+    })),
     responses: { '200': { description: 'OK' } },
   };
 }
@@ -28,9 +38,14 @@ function operation(r: ResourceDef, verb: string, extraParams: string[] = []) {
 function schemaFor(r: ResourceDef) {
   const s = toOpenAPI(obj({ apiVersion: 'string', kind: 'string', metadata: objectMeta, ...r.schema }));
   const props = s.properties as Record<string, Record<string, unknown>>;
-  props.apiVersion!.description = 'APIVersion defines the versioned schema of this representation of an object.';
+  props.apiVersion!.description =
+    'APIVersion defines the versioned schema of this representation of an object.';
   props.kind!.description = 'Kind is a string value representing the REST resource this object represents.';
-  return { ...s, description: r.description ?? `${r.kind} (Corral)`, 'x-kubernetes-group-version-kind': [{ group: r.group, version: r.version, kind: r.kind }] };
+  return {
+    ...s,
+    description: r.description ?? `${r.kind} (Corral)`,
+    'x-kubernetes-group-version-kind': [{ group: r.group, version: r.version, kind: r.kind }],
+  };
 }
 
 export function groupVersionDocument(group: string, version: string) {
@@ -48,7 +63,10 @@ export function groupVersionDocument(group: string, version: string) {
     if (r.virtual) continue;
     paths[base] = { ...(paths[base] as object), get: operation(r, 'list') };
     paths[`${base}/{name}`] = {
-      get: { ...operation(r, 'get'), responses: { '200': { description: 'OK', content: { 'application/json': { schema: ref } } } } },
+      get: {
+        ...operation(r, 'get'),
+        responses: { '200': { description: 'OK', content: { 'application/json': { schema: ref } } } },
+      },
       put: { ...operation(r, 'put', ['fieldValidation']), requestBody: body },
       delete: operation(r, 'delete'),
       // No strategic-merge-patch here: kubectl then uses its compiled-in types for it (§3).
@@ -64,7 +82,12 @@ export function groupVersionDocument(group: string, version: string) {
       },
     };
   }
-  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.32.4' }, paths, components: { schemas } };
+  return {
+    openapi: '3.0.0',
+    info: { title: 'Kubernetes', version: 'v1.32.4' },
+    paths,
+    components: { schemas },
+  };
 }
 
 let rootCache: Record<string, unknown> | undefined;

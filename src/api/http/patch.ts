@@ -1,15 +1,10 @@
 // PATCH bodies (JSON patch, merge patch, strategic merge patch, server-side apply) applied to the
-// current object. The patch algorithms live in src/api/patch/ (another developer's module);
-// until it lands every patch answers 415 with a clear message.
-import { unsupportedMediaType } from '../errors.js';
-import type { KObject, ResourceDef } from '../resources/types.js';
+// current object by the patch module, and managedFields bookkeeping for ordinary writes. Patch
+// errors become ApiErrors with the module's code, reason and causes.
+import { ApiError, unsupportedMediaType } from '../errors.js';
+import { applyPatch, PATCH_TYPES, PatchError, updateManagedFields } from '../patch/index.js';
+import { apiVersionOf, type KObject, type ResourceDef } from '../resources/types.js';
 
-export const PATCH_TYPES = [
-  'application/json-patch+json',
-  'application/merge-patch+json',
-  'application/strategic-merge-patch+json',
-  'application/apply-patch+yaml',
-] as const;
 export type PatchType = (typeof PATCH_TYPES)[number];
 
 export function patchTypeOf(contentType: string | undefined): PatchType {
@@ -27,8 +22,50 @@ export interface PatchRequest {
   current: KObject | undefined;
   fieldManager: string;
   force: boolean;
+  subresource: string;
+}
+
+function toApiError(e: unknown): unknown {
+  if (!(e instanceof PatchError)) return e;
+  return new ApiError(e.code, e.reason, e.message, e.causes.length ? { causes: e.causes } : undefined);
 }
 
 export function applyPatchRequest(p: PatchRequest): KObject {
-  throw unsupportedMediaType(p.type, 'PATCH is not available yet in this Corral build (the patch module is missing); use kubectl replace or --validate=false apply');
+  try {
+    const out = applyPatch(p.type, p.current ?? {}, p.body, {
+      kind: p.def.kind,
+      apiVersion: apiVersionOf(p.def),
+      manager: p.fieldManager,
+      force: p.force,
+      ...(p.subresource ? { subresource: p.subresource } : {}),
+    }) as KObject;
+    out.metadata ??= {};
+    return out;
+  } catch (e) {
+    throw toApiError(e);
+  }
+}
+
+/** The object with managedFields recording a create/update by `manager`. */
+export function recordWrite(
+  def: ResourceDef,
+  old: KObject | undefined,
+  obj: KObject,
+  manager: string,
+  subresource: string,
+): KObject {
+  try {
+    return updateManagedFields(old, obj, manager, 'Update', {
+      kind: def.kind,
+      apiVersion: apiVersionOf(def),
+      ...(subresource ? { subresource } : {}),
+    }) as unknown as KObject;
+  } catch (e) {
+    throw toApiError(e);
+  }
+}
+
+/** Kubernetes' default manager: the User-Agent's program name (`kubectl`, `node-fetch`). */
+export function defaultManager(userAgent: string | undefined): string {
+  return (userAgent ?? '').split('/')[0]?.trim() || 'unknown';
 }

@@ -14,7 +14,11 @@ export interface ResourceRequest {
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 
 /** Path segments after /api/v1 or /apis/g/v, or undefined when this is not a resource path. */
-export function parseResourcePath(pathname: string, method: string, watchParam: boolean): ResourceRequest | undefined {
+export function parseResourcePath(
+  pathname: string,
+  method: string,
+  watchParam: boolean,
+): ResourceRequest | undefined {
   const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
   let group = '';
   let version: string | undefined;

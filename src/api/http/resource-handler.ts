@@ -10,7 +10,7 @@ import { STANDARD_VERBS, type KObject, type ResourceDef } from '../resources/typ
 import { asObject, decodeBody, fieldValidation, readBody } from './body.js';
 import type { RequestContext, ServerContext } from './context.js';
 import { pickRepresentation, type Representation } from './negotiate.js';
-import { applyPatchRequest, patchTypeOf } from './patch.js';
+import { applyPatchRequest, defaultManager, patchTypeOf, recordWrite } from './patch.js';
 import { handlePodSubresource, POD_CONNECT_SUBRESOURCES } from './pod-subresources.js';
 import type { ResourceRequest } from './request-info.js';
 import { addWarning, sendJSON } from './respond.js';
@@ -20,30 +20,53 @@ import { serveWatch } from './watch-handler.js';
 
 const notServed = () => new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
 
-export async function handleResource(ctx: ServerContext, rc: RequestContext, info: ResourceRequest, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleResource(
+  ctx: ServerContext,
+  rc: RequestContext,
+  info: ResourceRequest,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const def = findResource(info.group, info.version, info.resource);
   if (!def) throw notServed();
   if (!def.namespaced && info.namespace && info.resource !== 'namespaces') throw notServed();
   const gr = { group: def.group, plural: def.plural };
   if (info.subresource && !def.subresources?.[info.subresource]) throw notServed();
   const q = rc.url.searchParams;
-  const opts: WriteOptions = { dryRun: dryRun(q.get('dryRun')), fieldManager: q.get('fieldManager') ?? undefined, user: rc.user };
+  const opts: WriteOptions = {
+    dryRun: dryRun(q.get('dryRun')),
+    fieldManager: q.get('fieldManager') ?? undefined,
+    user: rc.user,
+  };
 
   if (def.virtual) {
     if (info.verb !== 'create' || info.name) throw methodNotSupported(gr, info.verb);
-    const body = asObject(def, decodeBody(await readBody(req), req.headers['content-type']), 'Ignore', () => {});
+    const body = asObject(
+      def,
+      decodeBody(await readBody(req), req.headers['content-type']),
+      'Ignore',
+      () => {},
+    );
     const answer = await def.virtual(withTypeMeta(def, body), rc.user);
     return sendJSON(res, 201, withTypeMeta(def, answer));
   }
-  if (info.subresource && POD_CONNECT_SUBRESOURCES.has(info.subresource) || (def.plural === 'pods' && ['binding', 'eviction'].includes(info.subresource))) {
+  if (
+    (info.subresource && POD_CONNECT_SUBRESOURCES.has(info.subresource)) ||
+    (def.plural === 'pods' && ['binding', 'eviction'].includes(info.subresource))
+  ) {
     return handlePodSubresource(ctx, rc, def, info, req, res);
   }
   if (info.subresource && ['proxy'].includes(info.subresource)) {
-    throw new ApiError(503, 'ServiceUnavailable', `${def.plural}/proxy is not available yet: it needs the node agent`);
+    throw new ApiError(
+      503,
+      'ServiceUnavailable',
+      `${def.plural}/proxy is not available yet: it needs the node agent`,
+    );
   }
   const verbs = info.subresource ? def.subresources![info.subresource]!.verbs : (def.verbs ?? STANDARD_VERBS);
   const verb = info.verb === 'watch' && info.name ? 'watch' : info.verb;
-  if (!verbs.includes(verb === 'watch' && info.subresource ? 'get' : verb)) throw methodNotSupported(gr, verb);
+  if (!verbs.includes(verb === 'watch' && info.subresource ? 'get' : verb))
+    throw methodNotSupported(gr, verb);
   const store = ctx.stores.get(def)!;
   const ns = def.namespaced ? info.namespace : '';
   const rep = pickRepresentation(req.headers.accept);
@@ -63,11 +86,19 @@ export async function handleResource(ctx: ServerContext, rc: RequestContext, inf
         resourceVersion: q.get('resourceVersion') ?? undefined,
         resourceVersionMatch: q.get('resourceVersionMatch') ?? undefined,
       });
-      if (rep.as !== 'object') return sendJSON(res, 200, represent(def, list.items, rep, q, true, list.resourceVersion, list.continue));
+      if (rep.as !== 'object')
+        return sendJSON(
+          res,
+          200,
+          represent(def, list.items, rep, q, true, list.resourceVersion, list.continue),
+        );
       return sendJSON(res, 200, {
         kind: `${def.kind}List`,
         apiVersion: withTypeMeta(def, { metadata: {} }).apiVersion,
-        metadata: { resourceVersion: list.resourceVersion, ...(list.continue ? { continue: list.continue } : {}) },
+        metadata: {
+          resourceVersion: list.resourceVersion,
+          ...(list.continue ? { continue: list.continue } : {}),
+        },
         items: list.items,
       });
     }
@@ -76,17 +107,40 @@ export async function handleResource(ctx: ServerContext, rc: RequestContext, inf
       if (info.name) fieldSelector = [fieldSelector, `metadata.name=${info.name}`].filter(Boolean).join(',');
       const match = matcherFor(def, q.get('labelSelector'), fieldSelector);
       const toWire = (o: KObject) => (rep.as === 'object' ? o : represent(def, [o], rep, q, false));
-      return serveWatch(ctx, store, { namespace: ns || undefined, match, resourceVersion: q.get('resourceVersion') ?? undefined, allowBookmarks: q.get('allowWatchBookmarks') === 'true', sendInitialEvents: q.get('sendInitialEvents') === 'true' ? true : undefined, timeoutSeconds: intParam(q, 'timeoutSeconds') }, toWire, req, res);
+      return serveWatch(
+        ctx,
+        store,
+        {
+          namespace: ns || undefined,
+          match,
+          resourceVersion: q.get('resourceVersion') ?? undefined,
+          allowBookmarks: q.get('allowWatchBookmarks') === 'true',
+          sendInitialEvents: q.get('sendInitialEvents') === 'true' ? true : undefined,
+          timeoutSeconds: intParam(q, 'timeoutSeconds'),
+        },
+        toWire,
+        req,
+        res,
+      );
     }
     case 'create': {
       if (info.name && !info.subresource) throw methodNotSupported(gr, 'create');
       const o = await decodeObject(def, req, q, res);
-      const created = await store.create(info.namespace, o, opts);
+      const created = await store.create(
+        info.namespace,
+        recordWrite(def, undefined, o, manager(req, opts), ''),
+        opts,
+      );
       return sendJSON(res, 201, withTypeMeta(def, created));
     }
     case 'update': {
       const o = await decodeObject(def, req, q, res);
-      const updated = await store.update(ns, info.name, () => o, { ...opts, subresource: info.subresource });
+      const updated = await store.update(
+        ns,
+        info.name,
+        (cur) => recordWrite(def, cur, o, manager(req, opts), info.subresource),
+        { ...opts, subresource: info.subresource },
+      );
       return sendJSON(res, 200, withTypeMeta(def, updated));
     }
     case 'patch':
@@ -98,57 +152,122 @@ export async function handleResource(ctx: ServerContext, rc: RequestContext, inf
     }
     case 'deletecollection': {
       const d = await deleteOptions(req, q, opts);
-      const list = await store.list({ namespace: ns || undefined, match: matcherFor(def, q.get('labelSelector'), q.get('fieldSelector')) });
+      const list = await store.list({
+        namespace: ns || undefined,
+        match: matcherFor(def, q.get('labelSelector'), q.get('fieldSelector')),
+      });
       const items: KObject[] = [];
       for (const o of list.items) {
         try {
-          items.push(withTypeMeta(def, (await store.delete(ns || o.metadata.namespace || '', o.metadata.name!, d)).obj));
+          items.push(
+            withTypeMeta(
+              def,
+              (await store.delete(ns || o.metadata.namespace || '', o.metadata.name!, d)).obj,
+            ),
+          );
         } catch (e) {
           if (!(e instanceof ApiError && e.code === 404)) throw e;
         }
       }
-      return sendJSON(res, 200, { kind: `${def.kind}List`, apiVersion: withTypeMeta(def, { metadata: {} }).apiVersion, metadata: { resourceVersion: list.resourceVersion }, items });
+      return sendJSON(res, 200, {
+        kind: `${def.kind}List`,
+        apiVersion: withTypeMeta(def, { metadata: {} }).apiVersion,
+        metadata: { resourceVersion: list.resourceVersion },
+        items,
+      });
     }
     default:
       throw methodNotSupported(gr, info.verb);
   }
 }
 
-async function patch(store: Store, def: ResourceDef, ns: string, info: ResourceRequest, req: IncomingMessage, res: ServerResponse, q: URLSearchParams, opts: WriteOptions): Promise<void> {
+async function patch(
+  store: Store,
+  def: ResourceDef,
+  ns: string,
+  info: ResourceRequest,
+  req: IncomingMessage,
+  res: ServerResponse,
+  q: URLSearchParams,
+  opts: WriteOptions,
+): Promise<void> {
   const type = patchTypeOf(req.headers['content-type']);
   const body = await readBody(req);
   const validation = fieldValidation(q.get('fieldValidation'));
   const force = q.get('force') === 'true';
-  if (type === 'application/apply-patch+yaml' && !opts.fieldManager) throw badRequest('PATCH, fieldManager: Required value: is required for apply patch');
-  const fieldManager = opts.fieldManager ?? 'unknown';
-  const check = (o: KObject) => asObject(def, o, validation, (w) => addWarning(res, w));
+  if (type === 'application/apply-patch+yaml' && !opts.fieldManager)
+    throw badRequest('PATCH, fieldManager: Required value: is required for apply patch');
+  const fieldManager = manager(req, opts);
+  // A patch that names a resourceVersion makes it a precondition; otherwise conflicts are retried.
+  const pinned = body.includes('"resourceVersion"');
+  const check = (o: KObject) => {
+    const out = asObject(def, o, validation, (w) => addWarning(res, w));
+    if (!pinned) delete out.metadata.resourceVersion;
+    return out;
+  };
   try {
-    const updated = await store.update(ns, info.name, (cur) => check(applyPatchRequest({ def, type, body, current: cur, fieldManager, force })), { ...opts, subresource: info.subresource });
+    const updated = await store.update(
+      ns,
+      info.name,
+      (cur) =>
+        check(
+          applyPatchRequest({
+            def,
+            type,
+            body,
+            current: cur,
+            fieldManager,
+            force,
+            subresource: info.subresource,
+          }),
+        ),
+      { ...opts, subresource: info.subresource },
+    );
     return sendJSON(res, 200, withTypeMeta(def, updated));
   } catch (e) {
     // Server-side apply creates what does not exist yet.
-    if (!(e instanceof ApiError && e.code === 404 && type === 'application/apply-patch+yaml' && !info.subresource)) throw e;
-    const o = check(applyPatchRequest({ def, type, body, current: undefined, fieldManager, force }));
+    if (!(
+      e instanceof ApiError &&
+      e.code === 404 &&
+      type === 'application/apply-patch+yaml' &&
+      !info.subresource
+    ))
+      throw e;
+    const o = check(
+      applyPatchRequest({ def, type, body, current: undefined, fieldManager, force, subresource: '' }),
+    );
     o.metadata.name ??= info.name;
     return sendJSON(res, 201, withTypeMeta(def, await store.create(info.namespace, o, opts)));
   }
 }
 
-async function decodeObject(def: ResourceDef, req: IncomingMessage, q: URLSearchParams, res: ServerResponse): Promise<KObject> {
+async function decodeObject(
+  def: ResourceDef,
+  req: IncomingMessage,
+  q: URLSearchParams,
+  res: ServerResponse,
+): Promise<KObject> {
   const validation = fieldValidation(q.get('fieldValidation'));
   const value = decodeBody(await readBody(req), req.headers['content-type']);
-  if (value === undefined) throw badRequest(`the body of the request was empty: a ${def.kind} object is required`);
+  if (value === undefined)
+    throw badRequest(`the body of the request was empty: a ${def.kind} object is required`);
   return asObject(def, value, validation, (w) => addWarning(res, w));
 }
 
-async function deleteOptions(req: IncomingMessage, q: URLSearchParams, opts: WriteOptions): Promise<DeleteOptions> {
+async function deleteOptions(
+  req: IncomingMessage,
+  q: URLSearchParams,
+  opts: WriteOptions,
+): Promise<DeleteOptions> {
   const raw = decodeBody(await readBody(req), req.headers['content-type']);
   const b = (raw ?? {}) as DeleteOptions & { dryRun?: string[] };
   if (typeof b !== 'object') throw badRequest('DeleteOptions must be an object');
   const grace = intParam(q, 'gracePeriodSeconds') ?? b.gracePeriodSeconds;
   const policy = (q.get('propagationPolicy') ?? b.propagationPolicy) as DeleteOptions['propagationPolicy'];
   if (policy && !['Background', 'Foreground', 'Orphan'].includes(policy)) {
-    throw badRequest(`propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`);
+    throw badRequest(
+      `propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`,
+    );
   }
   const orphan = q.get('orphanDependents') ?? b.orphanDependents;
   return {
@@ -161,17 +280,33 @@ async function deleteOptions(req: IncomingMessage, q: URLSearchParams, opts: Wri
   };
 }
 
-function represent(def: ResourceDef, objects: KObject[], rep: Representation, q: URLSearchParams, isList: boolean, resourceVersion?: string, cont?: string): unknown {
+function represent(
+  def: ResourceDef,
+  objects: KObject[],
+  rep: Representation,
+  q: URLSearchParams,
+  isList: boolean,
+  resourceVersion?: string,
+  cont?: string,
+): unknown {
   if (rep.as === 'object') return objects[0];
   if (rep.as === 'Table') {
     const include = (q.get('includeObject') ?? 'Metadata') as IncludeObject;
     return toTable(def, objects, { include, version: rep.version, resourceVersion, continue: cont });
   }
   if (rep.as === 'PartialObjectMetadataList' || isList) {
-    return { kind: 'PartialObjectMetadataList', apiVersion: `meta.k8s.io/${rep.version}`, metadata: { resourceVersion, ...(cont ? { continue: cont } : {}) }, items: objects.map((o) => partialMetadata(o, rep.version)) };
+    return {
+      kind: 'PartialObjectMetadataList',
+      apiVersion: `meta.k8s.io/${rep.version}`,
+      metadata: { resourceVersion, ...(cont ? { continue: cont } : {}) },
+      items: objects.map((o) => partialMetadata(o, rep.version)),
+    };
   }
   return partialMetadata(objects[0]!, rep.version);
 }
+
+const manager = (req: IncomingMessage, opts: WriteOptions) =>
+  opts.fieldManager || defaultManager(req.headers['user-agent']);
 
 function dryRun(v: string | null): boolean {
   if (!v) return false;
@@ -186,4 +321,3 @@ function intParam(q: URLSearchParams, name: string): number | undefined {
   if (!Number.isInteger(n)) throw badRequest(`${name}: Invalid value: "${v}": must be an integer`);
   return n;
 }
-

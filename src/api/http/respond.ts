@@ -2,20 +2,34 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, internalError } from '../errors.js';
 
-export function sendJSON(res: ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {
+export function sendJSON(
+  res: ServerResponse,
+  code: number,
+  body: unknown,
+  contentType = 'application/json',
+): void {
   const data = Buffer.from(JSON.stringify(body));
-  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': data.length, 'Cache-Control': 'no-cache, private' });
+  res.writeHead(code, {
+    'Content-Type': contentType,
+    'Content-Length': data.length,
+    'Cache-Control': 'no-cache, private',
+  });
   res.end(data);
 }
 
 export function sendText(res: ServerResponse, code: number, text: string): void {
-  res.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache, private', 'X-Content-Type-Options': 'nosniff' });
+  res.writeHead(code, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Cache-Control': 'no-cache, private',
+    'X-Content-Type-Options': 'nosniff',
+  });
   res.end(text);
 }
 
 export function sendError(res: ServerResponse, err: unknown, log: (msg: string) => void = () => {}): void {
   const e = err instanceof ApiError ? err : internalError(err instanceof Error ? err.message : String(err));
-  if (!(err instanceof ApiError)) log(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  if (!(err instanceof ApiError))
+    log(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   if (res.headersSent) {
     res.destroy();
     return;

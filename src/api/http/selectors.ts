@@ -6,7 +6,11 @@ import type { Matcher } from '../registry/options.js';
 import type { ResourceDef } from '../resources/types.js';
 import { parseFieldSelector, parseLabelSelector, SelectorError } from '../selectors/index.js';
 
-export function matcherFor(def: ResourceDef, labelSelector: string | null, fieldSelector: string | null): Matcher | undefined {
+export function matcherFor(
+  def: ResourceDef,
+  labelSelector: string | null,
+  fieldSelector: string | null,
+): Matcher | undefined {
   const m: Matcher = {};
   try {
     if (labelSelector) {

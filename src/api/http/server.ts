@@ -42,7 +42,16 @@ export function createHttpServer(ctx: ServerContext, opts: HttpServerOptions): h
     route(ctx, req, res, insecure).catch((e: unknown) => sendError(res, e, ctx.log));
   };
   const server = opts.tls
-    ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: false }, handler)
+    ? https.createServer(
+        {
+          cert: opts.tls.cert,
+          key: opts.tls.key,
+          ca: opts.tls.ca,
+          requestCert: true,
+          rejectUnauthorized: false,
+        },
+        handler,
+      )
     : http.createServer(handler);
   server.keepAliveTimeout = 65_000;
   return server;
@@ -59,13 +68,22 @@ export async function listen(server: http.Server, host: string, port: number): P
   return (server.address() as AddressInfo).port;
 }
 
-const notFoundStatus = () => new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
+const notFoundStatus = () =>
+  new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
 
-async function route(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, insecure: boolean): Promise<void> {
+async function route(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  insecure: boolean,
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://x');
   const path = url.pathname.replace(/\/+$/, '') || '/';
   const method = req.method ?? 'GET';
-  if (process.env.CORRAL_API_TRACE) ctx.log(`${method} ${req.url} accept=${req.headers.accept ?? ''} ct=${req.headers['content-type'] ?? ''}`);
+  if (process.env.CORRAL_API_TRACE)
+    ctx.log(
+      `${method} ${req.url} accept=${req.headers.accept ?? ''} ct=${req.headers['content-type'] ?? ''}`,
+    );
   const user = authenticate(req, insecure);
   if (user.username === 'system:anonymous' && !['/healthz', '/livez', '/readyz', '/version'].includes(path)) {
     throw new ApiError(401, 'Unauthorized', 'Unauthorized');
@@ -91,7 +109,8 @@ async function route(ctx: ServerContext, req: IncomingMessage, res: ServerRespon
       case '/openapi/v3':
         return sendJSON(res, 200, openapiRoot());
     }
-    if (path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/')) return sendText(res, 200, 'ok');
+    if (path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/'))
+      return sendText(res, 200, 'ok');
     if (path.startsWith('/openapi/v3/')) {
       const m = /^\/openapi\/v3\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))$/.exec(path);
       const doc = m ? groupVersionDocument(m[2] ?? '', m[1] ?? m[3]!) : undefined;
@@ -112,7 +131,11 @@ async function route(ctx: ServerContext, req: IncomingMessage, res: ServerRespon
       return sendJSON(res, 200, doc);
     }
   }
-  const info = parseResourcePath(path, method, url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1');
+  const info = parseResourcePath(
+    path,
+    method,
+    url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1',
+  );
   if (!info) throw notFoundStatus();
   return handleResource(ctx, { user, url }, info, req, res);
 }

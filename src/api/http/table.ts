@@ -12,7 +12,13 @@ export function partialMetadata(o: KObject, version = 'v1') {
 export function toTable(
   def: ResourceDef,
   objects: KObject[],
-  opts: { include?: IncludeObject; version?: string; resourceVersion?: string; continue?: string; noHeaders?: boolean } = {},
+  opts: {
+    include?: IncludeObject;
+    version?: string;
+    resourceVersion?: string;
+    continue?: string;
+    noHeaders?: boolean;
+  } = {},
 ) {
   const printer = def.strategy.table ?? defaultPrinter;
   const now = new Date();
@@ -24,7 +30,11 @@ export function toTable(
       ...(opts.resourceVersion ? { resourceVersion: opts.resourceVersion } : {}),
       ...(opts.continue ? { continue: opts.continue } : {}),
     },
-    ...(opts.noHeaders ? {} : { columnDefinitions: printer.columns.map((c) => ({ format: '', description: '', priority: 0, ...c })) }),
+    ...(opts.noHeaders
+      ? {}
+      : {
+          columnDefinitions: printer.columns.map((c) => ({ format: '', description: '', priority: 0, ...c })),
+        }),
     rows: objects.map((o) => ({
       cells: printer.cells(o, now),
       ...(include === 'None' ? {} : { object: include === 'Object' ? o : partialMetadata(o, opts.version) }),

@@ -24,7 +24,11 @@ export async function serveWatch(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
-  res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+  res.writeHead(200, {
+    'Content-Type': 'application/json',
+    'Cache-Control': 'no-cache, private',
+    'Transfer-Encoding': 'chunked',
+  });
   res.flushHeaders();
   let done = false;
   let stop: () => void = () => {};
@@ -37,7 +41,10 @@ export async function serveWatch(
   };
   const send = (e: KWatchEvent) => {
     if (done) return;
-    const object = e.type === 'ADDED' || e.type === 'MODIFIED' || e.type === 'DELETED' ? toWire(e.object as KObject) : e.object;
+    const object =
+      e.type === 'ADDED' || e.type === 'MODIFIED' || e.type === 'DELETED'
+        ? toWire(e.object as KObject)
+        : e.object;
     res.write(`${JSON.stringify({ type: e.type, object })}\n`);
     if (e.type === 'ERROR') setImmediate(finish);
   };
@@ -46,10 +53,17 @@ export async function serveWatch(
   req.on('close', finish);
   res.on('close', finish);
   try {
-    stop = await watchStore(store, { ...p, allowBookmarks: p.allowBookmarks, bookmarkEveryMs: ctx.bookmarkEveryMs }, send);
+    stop = await watchStore(
+      store,
+      { ...p, allowBookmarks: p.allowBookmarks, bookmarkEveryMs: ctx.bookmarkEveryMs },
+      send,
+    );
     if (done) stop();
   } catch (e) {
-    const status = e && typeof e === 'object' && 'toStatus' in e ? (e as { toStatus(): unknown }).toStatus() : { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: String(e), code: 500 };
+    const status =
+      e && typeof e === 'object' && 'toStatus' in e
+        ? (e as { toStatus(): unknown }).toStatus()
+        : { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: String(e), code: 500 };
     send({ type: 'ERROR', object: status as Record<string, unknown> });
   }
 }

@@ -8,7 +8,12 @@ export interface PatchCause {
 
 export type PatchReason = 'BadRequest' | 'Invalid' | 'Conflict' | 'UnsupportedMediaType';
 
-const CODES: Record<PatchReason, number> = { BadRequest: 400, Invalid: 422, Conflict: 409, UnsupportedMediaType: 415 };
+const CODES: Record<PatchReason, number> = {
+  BadRequest: 400,
+  Invalid: 422,
+  Conflict: 409,
+  UnsupportedMediaType: 415,
+};
 
 export class PatchError extends Error {
   override name = 'PatchError';

@@ -10,16 +10,19 @@ function parsePointer(ptr: string): string[] {
     .slice(1)
     .split('/')
     .map((s) => {
-      if (/~[^01]|~$/.test(s)) throw invalid(`JSON pointer "${ptr}" has an invalid escape (use ~0 for ~ and ~1 for /)`);
+      if (/~[^01]|~$/.test(s))
+        throw invalid(`JSON pointer "${ptr}" has an invalid escape (use ~0 for ~ and ~1 for /)`);
       return s.replace(/~1/g, '/').replace(/~0/g, '~');
     });
 }
 
 function arrayIndex(tok: string, len: number, forAdd: boolean, ptr: string): number {
   if (forAdd && tok === '-') return len;
-  if (!/^(0|[1-9][0-9]*)$/.test(tok)) throw invalid(`doc is missing path: "${ptr}": "${tok}" is not an array index`);
+  if (!/^(0|[1-9][0-9]*)$/.test(tok))
+    throw invalid(`doc is missing path: "${ptr}": "${tok}" is not an array index`);
   const i = Number(tok);
-  if (i > len || (!forAdd && i === len)) throw invalid(`doc is missing path: "${ptr}": index ${i} out of range`);
+  if (i > len || (!forAdd && i === len))
+    throw invalid(`doc is missing path: "${ptr}": index ${i} out of range`);
   return i;
 }
 
@@ -62,7 +65,8 @@ function remove(doc: Json, ptr: string): [Json, Json] {
     const i = arrayIndex(last, c.length, false, ptr);
     return [doc, c.splice(i, 1)[0]!];
   }
-  if (!Object.prototype.hasOwnProperty.call(c, last)) throw invalid(`unable to remove nonexistent key: ${last}: missing value`);
+  if (!Object.prototype.hasOwnProperty.call(c, last))
+    throw invalid(`unable to remove nonexistent key: ${last}: missing value`);
   const old = c[last]!;
   delete c[last];
   return [doc, old];
@@ -74,7 +78,8 @@ function replace(doc: Json, ptr: string, value: Json): Json {
   const [c, last] = parent(doc, tokens, ptr);
   if (Array.isArray(c)) c[arrayIndex(last, c.length, false, ptr)] = value;
   else {
-    if (!Object.prototype.hasOwnProperty.call(c, last)) throw invalid(`replace operation does not apply: doc is missing key: ${ptr}: missing value`);
+    if (!Object.prototype.hasOwnProperty.call(c, last))
+      throw invalid(`replace operation does not apply: doc is missing key: ${ptr}: missing value`);
     c[last] = value;
   }
   return doc;
@@ -91,7 +96,8 @@ function checkOp(raw: unknown, i: number): Op {
   if (!isObject(raw)) throw badRequest(`json patch operation ${i} must be an object`);
   const { op, path } = raw;
   if (typeof op !== 'string') throw badRequest(`json patch operation ${i}: "op" must be a string`);
-  if (typeof path !== 'string') throw badRequest(`json patch operation ${i} (${op}): "path" must be a string`);
+  if (typeof path !== 'string')
+    throw badRequest(`json patch operation ${i} (${op}): "path" must be a string`);
   if ((op === 'move' || op === 'copy') && typeof raw.from !== 'string')
     throw badRequest(`json patch operation ${i} (${op}): "from" must be a string`);
   if ((op === 'add' || op === 'replace' || op === 'test') && !('value' in raw))
@@ -128,10 +134,13 @@ export function applyJsonPatch(doc: Json, ops: Json): Json {
         out = add(out, o.path, clone(get(out, o.from!)));
         break;
       case 'test':
-        if (!deepEqual(get(out, o.path), o.value)) throw invalid(`testing value ${o.path} failed: test failed`);
+        if (!deepEqual(get(out, o.path), o.value))
+          throw invalid(`testing value ${o.path} failed: test failed`);
         break;
       default:
-        throw badRequest(`json patch operation ${i}: unexpected op "${o.op}" (use add, remove, replace, move, copy or test)`);
+        throw badRequest(
+          `json patch operation ${i}: unexpected op "${o.op}" (use add, remove, replace, move, copy or test)`,
+        );
     }
   });
   return out;

@@ -30,6 +30,6 @@ export function parseJsonBody(patch: Buffer | string, what: string): Json {
   try {
     return JSON.parse(text) as Json;
   } catch (e) {
-    throw new SyntaxError(`${what}: the body is not valid JSON: ${(e as Error).message}`);
+    throw new SyntaxError(`${what}: the body is not valid JSON: ${(e as Error).message}`, { cause: e });
   }
 }

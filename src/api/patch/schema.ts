@@ -13,7 +13,12 @@ export interface ListMeta {
   keys?: string[];
 }
 
-const keyed = (mergeKey: string, keys = [mergeKey]): ListMeta => ({ strategy: 'merge', mergeKey, listType: 'map', keys });
+const keyed = (mergeKey: string, keys = [mergeKey]): ListMeta => ({
+  strategy: 'merge',
+  mergeKey,
+  listType: 'map',
+  keys,
+});
 const mergedSet: ListMeta = { strategy: 'merge', listType: 'set' };
 const ATOMIC: ListMeta = { strategy: 'replace', listType: 'atomic' };
 
@@ -90,6 +95,17 @@ export function listMeta(kind: string, path: readonly string[]): ListMeta {
 /** Kinds whose fields the strategies know; strategic merge on other kinds falls back to atomic lists. */
 export const KNOWN_KINDS = new Set([
   ...Object.keys(BY_KIND),
-  'ConfigMap', 'Secret', 'ServiceAccount', 'ResourceQuota', 'LimitRange', 'Event', 'Endpoints',
-  'Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding', 'NetworkPolicy', 'Lease',
+  'ConfigMap',
+  'Secret',
+  'ServiceAccount',
+  'ResourceQuota',
+  'LimitRange',
+  'Event',
+  'Endpoints',
+  'Role',
+  'ClusterRole',
+  'RoleBinding',
+  'ClusterRoleBinding',
+  'NetworkPolicy',
+  'Lease',
 ]);

@@ -7,7 +7,8 @@ import { ProtobufError, readFields, type WireValue } from './wire.js';
 type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
 
 function expect2(v: WireValue, where: string): Buffer {
-  if (v.wire !== 2) throw new ProtobufError(`${where}: expected a length-delimited field, got wire type ${v.wire}`);
+  if (v.wire !== 2)
+    throw new ProtobufError(`${where}: expected a length-delimited field, got wire type ${v.wire}`);
   return v.bytes;
 }
 
@@ -37,7 +38,8 @@ function readPacked(buf: Buffer): bigint[] {
 
 function decodeTime(buf: Buffer): string | undefined {
   let seconds = 0n;
-  for (const f of readFields(buf)) if (f.field === 1 && f.value.wire === 0) seconds = BigInt.asIntN(64, f.value.n);
+  for (const f of readFields(buf))
+    if (f.field === 1 && f.value.wire === 0) seconds = BigInt.asIntN(64, f.value.n);
   // An empty message (or Go's zero time) is an unset time.
   if (buf.length === 0 || seconds === -62135596800n) return undefined;
   return new Date(Number(seconds) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -45,7 +47,8 @@ function decodeTime(buf: Buffer): string | undefined {
 
 function firstString(buf: Buffer, field: number): string {
   let s = '';
-  for (const f of readFields(buf)) if (f.field === field && f.value.wire === 2) s = f.value.bytes.toString('utf8');
+  for (const f of readFields(buf))
+    if (f.field === field && f.value.wire === 2) s = f.value.bytes.toString('utf8');
   return s;
 }
 
@@ -91,7 +94,8 @@ function decodeValue(type: string, v: WireValue, where: string): Json | undefine
       return decodeIntOrString(expect2(v, where));
     case 'ExtraValue': {
       const items: Json[] = [];
-      for (const f of readFields(expect2(v, where))) if (f.field === 1 && f.value.wire === 2) items.push(f.value.bytes.toString('utf8'));
+      for (const f of readFields(expect2(v, where)))
+        if (f.field === 1 && f.value.wire === 2) items.push(f.value.bytes.toString('utf8'));
       return items;
     }
     default:
@@ -135,7 +139,8 @@ export function decodeMessage(buf: Buffer, msg: string, where = msg): { [k: stri
     } else if (def.repeated) {
       const arr = (out[def.name] ??= []) as Json[];
       const scalar = def.type === 'bool' || def.type === 'int32' || def.type === 'int64';
-      if (scalar && value.wire === 2) for (const n of readPacked(value.bytes)) arr.push(decodeValue(def.type, { wire: 0, n }, at) ?? 0);
+      if (scalar && value.wire === 2)
+        for (const n of readPacked(value.bytes)) arr.push(decodeValue(def.type, { wire: 0, n }, at) ?? 0);
       else {
         const v = decodeValue(def.type, value, at);
         arr.push(v === undefined ? (def.type === 'string' ? '' : {}) : v);

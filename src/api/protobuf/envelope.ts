@@ -43,7 +43,8 @@ export function decodeK8sProtobuf(buf: Buffer): Record<string, unknown> {
     } else if (f.field === 2) raw = f.value.bytes;
     else if (f.field === 3) contentEncoding = f.value.bytes.toString('utf8');
   }
-  if (contentEncoding !== '') throw new ProtobufError(`protobuf contentEncoding "${contentEncoding}" is not supported`);
+  if (contentEncoding !== '')
+    throw new ProtobufError(`protobuf contentEncoding "${contentEncoding}" is not supported`);
   if (kind === '' || apiVersion === '') throw unsupported('protobuf envelope has no apiVersion/kind');
   const slash = apiVersion.indexOf('/');
   const group = slash < 0 ? '' : apiVersion.slice(0, slash);

@@ -11,7 +11,10 @@ export function keyFor(def: ResourceDef, namespace: string, name: string): strin
 }
 
 /** The kind, namespace and name a storage key belongs to. */
-export function parseKey(key: string, defs: ResourceDef[]): { def: ResourceDef; namespace: string; name: string } | undefined {
+export function parseKey(
+  key: string,
+  defs: ResourceDef[],
+): { def: ResourceDef; namespace: string; name: string } | undefined {
   const parts = key.split('/');
   // ['', 'registry', group, plural, ns?, name]
   const group = parts[2] === 'core' ? '' : parts[2];

@@ -18,7 +18,9 @@ import { namespaces } from '../resources/namespaces.js';
 import { metadataErrors, type NameRule } from '../resources/validation.js';
 import type { KObject, ResourceDef } from '../resources/types.js';
 import { StorageError, type Storage } from '../storage/types.js';
+import { markDeleting, readyToRemove } from './deletion.js';
 import { keyFor, prefixFor } from './keys.js';
+import { sameJSON } from '../resources/canonical.js';
 import { decode, encode, matches, nameSuffix, newUid, specView, timestamp, withTypeMeta } from './object.js';
 import { SYSTEM_USER, type DeleteOptions, type ListOptions, type WriteOptions } from './options.js';
 
@@ -66,7 +68,10 @@ export class Store {
     let revision: number | undefined;
     if (opts.continue) {
       try {
-        const c = JSON.parse(Buffer.from(opts.continue, 'base64url').toString()) as { rv: number; start: string };
+        const c = JSON.parse(Buffer.from(opts.continue, 'base64url').toString()) as {
+          rv: number;
+          start: string;
+        };
         revision = c.rv;
         startAfter = prefix + c.start;
       } catch {
@@ -74,7 +79,10 @@ export class Store {
       }
     } else if (opts.resourceVersionMatch === 'Exact') {
       revision = Number(opts.resourceVersion);
-      if (!Number.isInteger(revision) || revision <= 0) throw badRequest(`resourceVersion: Invalid value: "${opts.resourceVersion}": an exact resourceVersion must be given`);
+      if (!Number.isInteger(revision) || revision <= 0)
+        throw badRequest(
+          `resourceVersion: Invalid value: "${opts.resourceVersion}": an exact resourceVersion must be given`,
+        );
     }
     const limit = opts.limit && opts.limit > 0 ? opts.limit : undefined;
     const items: KObject[] = [];
@@ -83,7 +91,11 @@ export class Store {
     let lastKey = '';
     try {
       for (;;) {
-        const chunk = await this.storage.list(prefix, { startAfter, limit: limit ? Math.max(limit, 100) : undefined, revision: atRev });
+        const chunk = await this.storage.list(prefix, {
+          startAfter,
+          limit: limit ? Math.max(limit, 100) : undefined,
+          revision: atRev,
+        });
         atRev ??= chunk.revision;
         for (const kv of chunk.items) {
           if (limit && items.length >= limit) {
@@ -102,13 +114,20 @@ export class Store {
       }
     } catch (e) {
       if (e instanceof StorageError && e.code === 'compacted') {
-        throw gone(opts.continue ? 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.' : `too old resource version: ${revision} (${e.compactRevision ?? ''})`);
+        throw gone(
+          opts.continue
+            ? 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.'
+            : `too old resource version: ${revision} (${e.compactRevision ?? ''})`,
+        );
       }
       throw e;
     }
     const rv = atRev ?? (await this.storage.currentRevision());
     const out: ListOutcome = { items, resourceVersion: String(rv) };
-    if (more) out.continue = Buffer.from(JSON.stringify({ rv, start: lastKey.slice(prefix.length) })).toString('base64url');
+    if (more)
+      out.continue = Buffer.from(JSON.stringify({ rv, start: lastKey.slice(prefix.length) })).toString(
+        'base64url',
+      );
     return out;
   }
 
@@ -117,11 +136,21 @@ export class Store {
     o.metadata ??= {};
     const m = o.metadata;
     if (this.def.namespaced) {
-      if (m.namespace && m.namespace !== namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      if (m.namespace && m.namespace !== namespace)
+        throw badRequest(
+          'the namespace of the provided object does not match the namespace sent on the request',
+        );
       m.namespace = namespace;
     } else delete m.namespace;
     if (!m.name && m.generateName) m.name = `${m.generateName}${nameSuffix()}`;
-    for (const k of ['uid', 'resourceVersion', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink'] as const) delete m[k];
+    for (const k of [
+      'uid',
+      'resourceVersion',
+      'deletionTimestamp',
+      'deletionGracePeriodSeconds',
+      'selfLink',
+    ] as const)
+      delete m[k];
     m.creationTimestamp = timestamp();
     m.uid = newUid();
     if (this.def.strategy.bumpsGeneration) m.generation = 1;
@@ -130,7 +159,17 @@ export class Store {
     if (this.def.strategy.hasStatus) delete o.status;
     this.def.strategy.prepareCreate?.(o);
     this.def.strategy.defaults?.(o);
-    await this.admit({ operation: 'CREATE', def: this.def, subresource: '', namespace, name: m.name ?? '', obj: o, old: undefined, user: opts.user ?? SYSTEM_USER, dryRun: !!opts.dryRun });
+    await this.admit({
+      operation: 'CREATE',
+      def: this.def,
+      subresource: '',
+      namespace,
+      name: m.name ?? '',
+      obj: o,
+      old: undefined,
+      user: opts.user ?? SYSTEM_USER,
+      dryRun: !!opts.dryRun,
+    });
     this.validate(o);
     if (this.def.namespaced) await this.checkNamespace(namespace, m.name ?? '');
     if (opts.dryRun) {
@@ -164,10 +203,11 @@ export class Store {
       const cur = decode(kv);
       const desired = structuredClone(await mutate(structuredClone(cur)));
       const preconditioned = !!desired.metadata?.resourceVersion;
-      if (preconditioned && desired.metadata.resourceVersion !== cur.metadata.resourceVersion) throw conflict(this.gr, name);
+      if (preconditioned && desired.metadata.resourceVersion !== cur.metadata.resourceVersion)
+        throw conflict(this.gr, name);
       const next = await this.prepareUpdate(cur, desired, namespace, name, opts);
-      if (JSON.stringify(next) === JSON.stringify(cur)) return cur;
-      if (this.readyToRemove(next)) {
+      if (sameJSON(next, cur)) return cur;
+      if (readyToRemove(this.def, next)) {
         if (opts.dryRun) return next;
         try {
           const gone = await this.storage.delete(key, kv.modRevision);
@@ -187,13 +227,23 @@ export class Store {
     }
   }
 
-  private async prepareUpdate(cur: KObject, desired: KObject, namespace: string, name: string, opts: UpdateOptions): Promise<KObject> {
+  private async prepareUpdate(
+    cur: KObject,
+    desired: KObject,
+    namespace: string,
+    name: string,
+    opts: UpdateOptions,
+  ): Promise<KObject> {
     desired.metadata ??= {};
     if (desired.metadata.name && desired.metadata.name !== name) {
-      throw badRequest(`the name of the object (${desired.metadata.name}) does not match the name on the URL (${name})`);
+      throw badRequest(
+        `the name of the object (${desired.metadata.name}) does not match the name on the URL (${name})`,
+      );
     }
     if (this.def.namespaced && desired.metadata.namespace && desired.metadata.namespace !== namespace) {
-      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      throw badRequest(
+        'the namespace of the provided object does not match the namespace sent on the request',
+      );
     }
     const sub = opts.subresource ?? '';
     let next: KObject;
@@ -214,26 +264,37 @@ export class Store {
       else m[k] = old[k] as never;
     }
     if (old.deletionTimestamp && (m.finalizers ?? []).some((f) => !(old.finalizers ?? []).includes(f))) {
-      throw new ApiError(422, 'Invalid', `${this.def.kind} "${name}" is invalid: metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted`);
+      throw new ApiError(
+        422,
+        'Invalid',
+        `${this.def.kind} "${name}" is invalid: metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted`,
+      );
     }
     Object.assign(next, withTypeMeta(this.def, next));
     this.def.strategy.defaults?.(next);
-    if (this.def.strategy.bumpsGeneration && specView(next) !== specView(cur)) m.generation = (old.generation ?? 1) + 1;
+    if (this.def.strategy.bumpsGeneration && specView(next) !== specView(cur))
+      m.generation = (old.generation ?? 1) + 1;
     m.resourceVersion = old.resourceVersion;
-    await this.admit({ operation: 'UPDATE', def: this.def, subresource: sub, namespace, name, obj: next, old: cur, user: opts.user ?? SYSTEM_USER, dryRun: !!opts.dryRun });
+    await this.admit({
+      operation: 'UPDATE',
+      def: this.def,
+      subresource: sub,
+      namespace,
+      name,
+      obj: next,
+      old: cur,
+      user: opts.user ?? SYSTEM_USER,
+      dryRun: !!opts.dryRun,
+    });
     this.validate(next, sub === 'status' || opts.unrestricted ? undefined : cur);
     return next;
   }
 
-  /** A deleting object goes once no finalizer and no grace period holds it any longer. */
-  private readyToRemove(o: KObject): boolean {
-    const m = o.metadata;
-    if (!m.deletionTimestamp || (m.finalizers ?? []).length) return false;
-    if (this.def === namespaces && ((o.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []).length) return false;
-    return !m.deletionGracePeriodSeconds;
-  }
-
-  async delete(namespace: string, name: string, opts: DeleteOptions = {}): Promise<{ obj: KObject; removed: boolean }> {
+  async delete(
+    namespace: string,
+    name: string,
+    opts: DeleteOptions = {},
+  ): Promise<{ obj: KObject; removed: boolean }> {
     const key = keyFor(this.def, namespace, name);
     for (let attempt = 0; ; attempt++) {
       const kv = await this.storage.get(key);
@@ -241,18 +302,39 @@ export class Store {
       const cur = decode(kv);
       const pre = opts.preconditions ?? {};
       if (pre.uid && pre.uid !== cur.metadata.uid) {
-        throw conflict(this.gr, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${cur.metadata.uid}`);
+        throw conflict(
+          this.gr,
+          name,
+          `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${cur.metadata.uid}`,
+        );
       }
       if (pre.resourceVersion && pre.resourceVersion !== cur.metadata.resourceVersion) {
-        throw conflict(this.gr, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in meta: ${cur.metadata.resourceVersion}`);
+        throw conflict(
+          this.gr,
+          name,
+          `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in meta: ${cur.metadata.resourceVersion}`,
+        );
       }
-      await this.admit({ operation: 'DELETE', def: this.def, subresource: '', namespace, name, obj: undefined, old: cur, user: opts.user ?? SYSTEM_USER, dryRun: !!opts.dryRun });
-      const next = this.markDeleting(cur, opts);
+      await this.admit({
+        operation: 'DELETE',
+        def: this.def,
+        subresource: '',
+        namespace,
+        name,
+        obj: undefined,
+        old: cur,
+        user: opts.user ?? SYSTEM_USER,
+        dryRun: !!opts.dryRun,
+      });
+      const next = markDeleting(this.def, cur, opts);
       try {
         if (next) {
           if (opts.dryRun) return { obj: next, removed: false };
-          if (JSON.stringify(next) === JSON.stringify(cur)) return { obj: cur, removed: false };
-          return { obj: decode(await this.storage.update(key, encode(next), kv.modRevision)), removed: false };
+          if (sameJSON(next, cur)) return { obj: cur, removed: false };
+          return {
+            obj: decode(await this.storage.update(key, encode(next), kv.modRevision)),
+            removed: false,
+          };
         }
         if (opts.dryRun) return { obj: cur, removed: true };
         await this.storage.delete(key, kv.modRevision);
@@ -262,29 +344,6 @@ export class Store {
         throw this.storageError(e, name);
       }
     }
-  }
-
-  /** The object with deletionTimestamp set when something must still happen first, else undefined. */
-  private markDeleting(cur: KObject, opts: DeleteOptions): KObject | undefined {
-    const next = structuredClone(cur);
-    const m = next.metadata;
-    const policy = opts.propagationPolicy ?? (opts.orphanDependents ? 'Orphan' : opts.orphanDependents === false ? 'Background' : undefined);
-    const finalizers = new Set(m.finalizers ?? []);
-    if (policy === 'Orphan') finalizers.add('orphan');
-    if (policy === 'Foreground') finalizers.add('foregroundDeletion');
-    if (policy === 'Background') finalizers.delete('foregroundDeletion');
-    const grace = this.def.strategy.gracefulDelete?.(cur, opts.gracePeriodSeconds) ?? 0;
-    const nsPending = this.def === namespaces && ((cur.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []).length > 0;
-    if (!finalizers.size && grace === 0 && !nsPending && !m.deletionTimestamp) return undefined;
-    if (m.deletionTimestamp && !finalizers.size && !nsPending && grace === 0) return undefined;
-    if (finalizers.size) m.finalizers = [...finalizers];
-    const deadline = timestamp(new Date(Date.now() + grace * 1000));
-    if (!m.deletionTimestamp || deadline < m.deletionTimestamp) {
-      m.deletionTimestamp = deadline;
-      m.deletionGracePeriodSeconds = grace;
-    }
-    if (this.def === namespaces) next.status = { ...((next.status ?? {}) as object), phase: 'Terminating' };
-    return next;
   }
 
   private validate(o: KObject, old?: KObject): void {
@@ -299,7 +358,11 @@ export class Store {
     const kv = await this.storage.get(keyFor(namespaces, '', namespace));
     if (!kv) throw notFound({ group: '', plural: 'namespaces' }, namespace);
     if (decode(kv).metadata.deletionTimestamp) {
-      throw forbidden(this.gr, name, `unable to create new content in namespace ${namespace} because it is being terminated`);
+      throw forbidden(
+        this.gr,
+        name,
+        `unable to create new content in namespace ${namespace} because it is being terminated`,
+      );
     }
   }
 

@@ -24,18 +24,33 @@ export interface WatchRequest {
   bookmarkEveryMs?: number;
 }
 
-export async function watchStore(store: Store, req: WatchRequest, send: (e: KWatchEvent) => void): Promise<() => void> {
+export async function watchStore(
+  store: Store,
+  req: WatchRequest,
+  send: (e: KWatchEvent) => void,
+): Promise<() => void> {
   const def = store.def;
   const bookmark = (rv: number, extra: Record<string, string> = {}) =>
     send({
       type: 'BOOKMARK',
-      object: { kind: def.kind, apiVersion: withTypeMeta(def, { metadata: {} }).apiVersion, metadata: { resourceVersion: String(rv), ...(Object.keys(extra).length ? { annotations: extra } : {}) } },
+      object: {
+        kind: def.kind,
+        apiVersion: withTypeMeta(def, { metadata: {} }).apiVersion,
+        metadata: {
+          resourceVersion: String(rv),
+          ...(Object.keys(extra).length ? { annotations: extra } : {}),
+        },
+      },
     });
   let from = Number(req.resourceVersion || 0);
   if (req.resourceVersion && !Number.isInteger(from)) from = 0;
   const initial = !req.resourceVersion || req.resourceVersion === '0' || req.sendInitialEvents === true;
   if (initial) {
-    const list = await store.list({ namespace: req.namespace, match: req.match, resourceVersion: req.sendInitialEvents ? req.resourceVersion : undefined });
+    const list = await store.list({
+      namespace: req.namespace,
+      match: req.match,
+      resourceVersion: req.sendInitialEvents ? req.resourceVersion : undefined,
+    });
     for (const o of list.items) send({ type: 'ADDED', object: o });
     from = Number(list.resourceVersion);
     if (req.sendInitialEvents && req.allowBookmarks) bookmark(from, { 'k8s.io/initial-events-end': 'true' });
@@ -55,11 +70,23 @@ export async function watchStore(store: Store, req: WatchRequest, send: (e: KWat
   const onError = (err: Error) => {
     if (closed) return;
     const expired = err instanceof StorageError && err.code === 'compacted';
-    const status = expired ? gone(`too old resource version: ${from} (${err.compactRevision ?? ''})`).toStatus() : { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: err.message, reason: 'InternalError', code: 500 };
+    const status = expired
+      ? gone(`too old resource version: ${from} (${err.compactRevision ?? ''})`).toStatus()
+      : {
+          kind: 'Status',
+          apiVersion: 'v1',
+          metadata: {},
+          status: 'Failure',
+          message: err.message,
+          reason: 'InternalError',
+          code: 500,
+        };
     send({ type: 'ERROR', object: status });
   };
   const w = store.storage.watch(prefixFor(def, req.namespace), from, onEvent, onError);
-  const timer = req.allowBookmarks ? setInterval(() => bookmark(last), req.bookmarkEveryMs ?? 30_000) : undefined;
+  const timer = req.allowBookmarks
+    ? setInterval(() => bookmark(last), req.bookmarkEveryMs ?? 30_000)
+    : undefined;
   timer?.unref();
   return () => {
     closed = true;
@@ -68,7 +95,11 @@ export async function watchStore(store: Store, req: WatchRequest, send: (e: KWat
   };
 }
 
-function translate(store: Store, e: WatchEvent & { type: 'put' | 'delete' }, match: Matcher | undefined): KWatchEvent | undefined {
+function translate(
+  store: Store,
+  e: WatchEvent & { type: 'put' | 'delete' },
+  match: Matcher | undefined,
+): KWatchEvent | undefined {
   const def = store.def;
   if (e.type === 'delete') {
     const o = withTypeMeta(def, decode({ ...e.prev, modRevision: e.kv.modRevision }));
@@ -77,7 +108,9 @@ function translate(store: Store, e: WatchEvent & { type: 'put' | 'delete' }, mat
   const o = withTypeMeta(def, decode(e.kv));
   const now = matches(def, o, match);
   // Without the previous value (a backend may omit it) an update of a matching object is MODIFIED.
-  const before = e.prev ? matches(def, withTypeMeta(def, decode(e.prev)), match) : e.kv.createRevision !== e.kv.modRevision && now;
+  const before = e.prev
+    ? matches(def, withTypeMeta(def, decode(e.prev)), match)
+    : e.kv.createRevision !== e.kv.modRevision && now;
   if (now && before) return { type: 'MODIFIED', object: o };
   if (now) return { type: 'ADDED', object: o };
   if (before) return { type: 'DELETED', object: o };

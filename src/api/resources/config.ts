@@ -12,16 +12,31 @@ function keyErrors(data: unknown, field: string): FieldError[] {
   const out: FieldError[] = [];
   for (const k of Object.keys(data)) {
     if (!KEY.test(k) || k.length > 253) {
-      out.push(invalidValue(field, k, "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')"));
+      out.push(
+        invalidValue(
+          field,
+          k,
+          "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')",
+        ),
+      );
     }
   }
   return out;
 }
-const count = (o: KObject, ...fields: string[]) => fields.reduce((n, f) => n + Object.keys((o[f] ?? {}) as object).length, 0);
+const count = (o: KObject, ...fields: string[]) =>
+  fields.reduce((n, f) => n + Object.keys((o[f] ?? {}) as object).length, 0);
 function immutable(o: KObject, old: KObject | undefined, fields: string[]): FieldError[] {
   if (!old || old.immutable !== true) return [];
   const errs = immutableErrors(o, old, fields);
-  return errs.length ? [{ type: 'FieldValueForbidden', field: errs[0]!.field, detail: 'field is immutable when `immutable` is set' }] : [];
+  return errs.length
+    ? [
+        {
+          type: 'FieldValueForbidden',
+          field: errs[0]!.field,
+          detail: 'field is immutable when `immutable` is set',
+        },
+      ]
+    : [];
 }
 
 export const configmaps = define({
@@ -34,8 +49,19 @@ export const configmaps = define({
   description: 'ConfigMap holds configuration data for pods to consume.',
   schema: { data: map('string'), binaryData: map('bytes'), immutable: 'boolean' },
   strategy: {
-    validate: (o, old) => [...keyErrors(o.data, 'data'), ...keyErrors(o.binaryData, 'binaryData'), ...immutable(o, old, ['data', 'binaryData', 'immutable'])],
-    table: printer([{ name: 'Data', type: 'integer', description: 'Number of keys.', cell: (o) => count(o, 'data', 'binaryData') }]),
+    validate: (o, old) => [
+      ...keyErrors(o.data, 'data'),
+      ...keyErrors(o.binaryData, 'binaryData'),
+      ...immutable(o, old, ['data', 'binaryData', 'immutable']),
+    ],
+    table: printer([
+      {
+        name: 'Data',
+        type: 'integer',
+        description: 'Number of keys.',
+        cell: (o) => count(o, 'data', 'binaryData'),
+      },
+    ]),
   },
 });
 
@@ -53,7 +79,7 @@ export const secrets = define({
       // stringData is write-only: merged into data (base64) as the API server does.
       const sd = o.stringData as Record<string, string> | undefined;
       if (sd) {
-        const data = ((o.data ??= {}) as Record<string, string>);
+        const data = (o.data ??= {}) as Record<string, string>;
         for (const [k, v] of Object.entries(sd)) data[k] = Buffer.from(v).toString('base64');
         delete o.stringData;
       }
@@ -61,7 +87,8 @@ export const secrets = define({
     validate(o, old) {
       const out = [...keyErrors(o.data, 'data'), ...immutable(o, old, ['data', 'immutable'])];
       for (const [k, v] of Object.entries((o.data ?? {}) as Record<string, unknown>)) {
-        if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) out.push(invalidValue(`data[${k}]`, '<secret contents redacted>', 'must be base64-encoded'));
+        if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v))
+          out.push(invalidValue(`data[${k}]`, '<secret contents redacted>', 'must be base64-encoded'));
       }
       if (old && old.type !== o.type) out.push(invalidValue('type', o.type, 'field is immutable'));
       return out;
@@ -83,11 +110,28 @@ export const serviceaccounts = define({
   shortNames: ['sa'],
   description: 'ServiceAccount binds together a name, a principal, and secrets.',
   schema: {
-    secrets: arr(obj({ kind: 'string', namespace: 'string', name: 'string', uid: 'string', apiVersion: 'string', resourceVersion: 'string', fieldPath: 'string' })),
+    secrets: arr(
+      obj({
+        kind: 'string',
+        namespace: 'string',
+        name: 'string',
+        uid: 'string',
+        apiVersion: 'string',
+        resourceVersion: 'string',
+        fieldPath: 'string',
+      }),
+    ),
     imagePullSecrets: arr(obj({ name: 'string' })),
     automountServiceAccountToken: 'boolean',
   },
   strategy: {
-    table: printer([{ name: 'Secrets', type: 'integer', description: 'Number of secrets.', cell: (o) => ((o.secrets ?? []) as unknown[]).length }]),
+    table: printer([
+      {
+        name: 'Secrets',
+        type: 'integer',
+        description: 'Number of secrets.',
+        cell: (o) => ((o.secrets ?? []) as unknown[]).length,
+      },
+    ]),
   },
 });

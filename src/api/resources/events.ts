@@ -6,9 +6,24 @@ import { age, nameColumn } from './print.js';
 import { obj, type Schema } from './schema.js';
 import type { KObject } from './types.js';
 
-const ref: Schema = obj({ kind: 'string', namespace: 'string', name: 'string', uid: 'string', apiVersion: 'string', resourceVersion: 'string', fieldPath: 'string' });
+const ref: Schema = obj({
+  kind: 'string',
+  namespace: 'string',
+  name: 'string',
+  uid: 'string',
+  apiVersion: 'string',
+  resourceVersion: 'string',
+  fieldPath: 'string',
+});
 const series: Schema = obj({ count: 'integer', lastObservedTime: 'time' });
-type Ev = { involvedObject?: Record<string, string>; regarding?: Record<string, string>; type?: string; reason?: string; message?: string; note?: string };
+type Ev = {
+  involvedObject?: Record<string, string>;
+  regarding?: Record<string, string>;
+  type?: string;
+  reason?: string;
+  message?: string;
+  note?: string;
+};
 
 export const events = define({
   group: '',
@@ -50,24 +65,56 @@ export const events = define({
         source: String((o.source as { component?: string } | undefined)?.component ?? ''),
         reportingComponent: String(o.reportingComponent ?? ''),
       };
-      for (const k of ['kind', 'namespace', 'name', 'uid', 'apiVersion', 'resourceVersion', 'fieldPath']) f[`involvedObject.${k}`] = io[k] ?? '';
+      for (const k of ['kind', 'namespace', 'name', 'uid', 'apiVersion', 'resourceVersion', 'fieldPath'])
+        f[`involvedObject.${k}`] = io[k] ?? '';
       return f;
     },
     table: {
       columns: [
-        { name: 'Last Seen', type: 'string', format: '', description: 'Time since the event was last seen.', priority: 0 },
+        {
+          name: 'Last Seen',
+          type: 'string',
+          format: '',
+          description: 'Time since the event was last seen.',
+          priority: 0,
+        },
         { name: 'Type', type: 'string', format: '', description: 'Type of the event.', priority: 0 },
         { name: 'Reason', type: 'string', format: '', description: 'Reason of the event.', priority: 0 },
-        { name: 'Object', type: 'string', format: '', description: 'The object this event is about.', priority: 0 },
+        {
+          name: 'Object',
+          type: 'string',
+          format: '',
+          description: 'The object this event is about.',
+          priority: 0,
+        },
         { name: 'Message', type: 'string', format: '', description: 'Message of the event.', priority: 0 },
-        { name: 'Subobject', type: 'string', format: '', description: 'Field path within the object.', priority: 1 },
-        { name: 'Source', type: 'string', format: '', description: 'Component that reported the event.', priority: 1 },
-        { name: 'First Seen', type: 'string', format: '', description: 'Time since the event was first seen.', priority: 1 },
+        {
+          name: 'Subobject',
+          type: 'string',
+          format: '',
+          description: 'Field path within the object.',
+          priority: 1,
+        },
+        {
+          name: 'Source',
+          type: 'string',
+          format: '',
+          description: 'Component that reported the event.',
+          priority: 1,
+        },
+        {
+          name: 'First Seen',
+          type: 'string',
+          format: '',
+          description: 'Time since the event was first seen.',
+          priority: 1,
+        },
         { name: 'Count', type: 'string', format: '', description: 'Number of occurrences.', priority: 1 },
         { ...nameColumn, priority: 1 },
       ],
       cells(o, now) {
-        const e = o as KObject & Ev & { lastTimestamp?: string; firstTimestamp?: string; eventTime?: string; count?: number };
+        const e = o as KObject &
+          Ev & { lastTimestamp?: string; firstTimestamp?: string; eventTime?: string; count?: number };
         const io = e.involvedObject ?? {};
         const last = e.lastTimestamp || e.eventTime || o.metadata.creationTimestamp;
         const first = e.firstTimestamp || e.eventTime || o.metadata.creationTimestamp;
@@ -116,7 +163,11 @@ export const eventsV1 = define({
   strategy: {
     fields(o) {
       const r = (o as Ev).regarding ?? {};
-      const f: Record<string, string> = { reason: String(o.reason ?? ''), type: String(o.type ?? ''), reportingController: String(o.reportingController ?? '') };
+      const f: Record<string, string> = {
+        reason: String(o.reason ?? ''),
+        type: String(o.type ?? ''),
+        reportingController: String(o.reportingController ?? ''),
+      };
       for (const k of ['kind', 'namespace', 'name', 'uid', 'apiVersion']) f[`regarding.${k}`] = r[k] ?? '';
       return f;
     },

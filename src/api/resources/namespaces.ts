@@ -16,10 +16,24 @@ export const namespaces = define({
   namespaced: false,
   shortNames: ['ns'],
   description: 'Namespace provides a scope for Names.',
-  subresources: { status: { kind: 'Namespace', verbs: ['get', 'patch', 'update'] }, finalize: { kind: 'Namespace', verbs: ['update'] } },
+  subresources: {
+    status: { kind: 'Namespace', verbs: ['get', 'patch', 'update'] },
+    finalize: { kind: 'Namespace', verbs: ['update'] },
+  },
   schema: {
     spec: obj({ finalizers: arr('string') }),
-    status: obj({ phase: 'string', conditions: arr(obj({ type: 'string', status: 'string', lastTransitionTime: 'time', reason: 'string', message: 'string' })) }),
+    status: obj({
+      phase: 'string',
+      conditions: arr(
+        obj({
+          type: 'string',
+          status: 'string',
+          lastTransitionTime: 'time',
+          reason: 'string',
+          message: 'string',
+        }),
+      ),
+    }),
   },
   strategy: {
     hasStatus: true,
@@ -33,7 +47,9 @@ export const namespaces = define({
     },
     validate(o) {
       const p = ((o.status ?? {}) as { phase?: string }).phase;
-      return p && !['Active', 'Terminating'].includes(p) ? [notSupported('status.phase', p, ['Active', 'Terminating'])] : [];
+      return p && !['Active', 'Terminating'].includes(p)
+        ? [notSupported('status.phase', p, ['Active', 'Terminating'])]
+        : [];
     },
     fields: (o) => ({ 'status.phase': phase(o) }),
     table: printer([str('Status', phase, 'The status of the namespace')]),

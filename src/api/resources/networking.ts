@@ -4,10 +4,21 @@ import { listOrNone, printer, str } from './print.js';
 import { arr, labelSelector, map, obj } from './schema.js';
 import type { KObject } from './types.js';
 
-const peer = obj({ podSelector: labelSelector, namespaceSelector: labelSelector, ipBlock: obj({ cidr: 'string', except: arr('string') }) });
+const peer = obj({
+  podSelector: labelSelector,
+  namespaceSelector: labelSelector,
+  ipBlock: obj({ cidr: 'string', except: arr('string') }),
+});
 const port = obj({ protocol: 'string', port: 'int-or-string', endPort: 'integer' });
 
-function selectorText(sel: { matchLabels?: Record<string, string>; matchExpressions?: Array<{ key: string; operator: string; values?: string[] }> } | undefined): string {
+function selectorText(
+  sel:
+    | {
+        matchLabels?: Record<string, string>;
+        matchExpressions?: Array<{ key: string; operator: string; values?: string[] }>;
+      }
+    | undefined,
+): string {
   if (!sel) return '<none>';
   const parts = Object.entries(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
   for (const e of sel.matchExpressions ?? []) {
@@ -42,12 +53,24 @@ export const networkpolicies = define({
       if (!s.policyTypes) s.policyTypes = s.egress ? ['Ingress', 'Egress'] : ['Ingress'];
     },
     table: {
-      ...printer([str('Pod-Selector', (o) => selectorText((o.spec as { podSelector?: never })?.podSelector), 'Pods the policy applies to')]),
+      ...printer([
+        str(
+          'Pod-Selector',
+          (o) => selectorText((o.spec as { podSelector?: never })?.podSelector),
+          'Pods the policy applies to',
+        ),
+      ]),
     },
   },
 });
 
-type Svc = { type?: string; clusterIP?: string; externalIPs?: string[]; ports?: Array<{ port?: number; nodePort?: number; protocol?: string }>; selector?: Record<string, string> };
+type Svc = {
+  type?: string;
+  clusterIP?: string;
+  externalIPs?: string[];
+  ports?: Array<{ port?: number; nodePort?: number; protocol?: string }>;
+  selector?: Record<string, string>;
+};
 const svc = (o: KObject) => (o.spec ?? {}) as Svc;
 
 export const services = define({
@@ -59,10 +82,22 @@ export const services = define({
   shortNames: ['svc'],
   categories: ['all'],
   description: 'Service is a named abstraction of software service.',
-  subresources: { status: { kind: 'Service', verbs: ['get', 'patch', 'update'] }, proxy: { kind: 'ServiceProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] } },
+  subresources: {
+    status: { kind: 'Service', verbs: ['get', 'patch', 'update'] },
+    proxy: { kind: 'ServiceProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] },
+  },
   schema: {
     spec: obj({
-      ports: arr(obj({ name: 'string', protocol: 'string', appProtocol: 'string', port: 'integer', targetPort: 'int-or-string', nodePort: 'integer' })),
+      ports: arr(
+        obj({
+          name: 'string',
+          protocol: 'string',
+          appProtocol: 'string',
+          port: 'integer',
+          targetPort: 'int-or-string',
+          nodePort: 'integer',
+        }),
+      ),
       selector: map('string'),
       clusterIP: 'string',
       clusterIPs: arr('string'),
@@ -102,9 +137,29 @@ export const services = define({
         str('Type', (o) => svc(o).type ?? 'ClusterIP', 'The type of service.'),
         str('Cluster-IP', (o) => svc(o).clusterIP || '<none>', 'The cluster IP.'),
         str('External-IP', (o) => listOrNone(svc(o).externalIPs), 'External IPs.'),
-        str('Port(s)', (o) => listOrNone((svc(o).ports ?? []).map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`)), 'Ports.'),
+        str(
+          'Port(s)',
+          (o) =>
+            listOrNone(
+              (svc(o).ports ?? []).map(
+                (p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`,
+              ),
+            ),
+          'Ports.',
+        ),
       ],
-      [str('Selector', (o) => (svc(o).selector ? Object.entries(svc(o).selector!).map(([k, v]) => `${k}=${v}`).join(',') : '<none>'), 'Selector.')],
+      [
+        str(
+          'Selector',
+          (o) =>
+            svc(o).selector
+              ? Object.entries(svc(o).selector!)
+                  .map(([k, v]) => `${k}=${v}`)
+                  .join(',')
+              : '<none>',
+          'Selector.',
+        ),
+      ],
     ),
   },
 });
@@ -128,6 +183,12 @@ export const leases = define({
     }),
   },
   strategy: {
-    table: printer([str('Holder', (o) => (o.spec as { holderIdentity?: string } | undefined)?.holderIdentity ?? '', 'Holder identity')]),
+    table: printer([
+      str(
+        'Holder',
+        (o) => (o.spec as { holderIdentity?: string } | undefined)?.holderIdentity ?? '',
+        'Holder identity',
+      ),
+    ]),
   },
 });

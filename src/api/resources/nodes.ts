@@ -23,7 +23,8 @@ function roles(o: KObject): string {
     .map((k) => k.slice('node-role.kubernetes.io/'.length));
   return r.length ? r.sort().join(',') : '<none>';
 }
-const addr = (o: KObject, type: string) => (st(o).addresses ?? []).find((a) => a.type === type)?.address ?? '<none>';
+const addr = (o: KObject, type: string) =>
+  (st(o).addresses ?? []).find((a) => a.type === type)?.address ?? '<none>';
 const info = (o: KObject, k: string) => st(o).nodeInfo?.[k] ?? '';
 
 export const nodes = define({
@@ -34,7 +35,10 @@ export const nodes = define({
   namespaced: false,
   shortNames: ['no'],
   description: 'Node is a worker node in Kubernetes.',
-  subresources: { status: { kind: 'Node', verbs: ['get', 'patch', 'update'] }, proxy: { kind: 'NodeProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] } },
+  subresources: {
+    status: { kind: 'Node', verbs: ['get', 'patch', 'update'] },
+    proxy: { kind: 'NodeProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] },
+  },
   schema: {
     spec: obj({
       podCIDR: 'string',
@@ -49,7 +53,16 @@ export const nodes = define({
       capacity: map('quantity'),
       allocatable: map('quantity'),
       phase: 'string',
-      conditions: arr(obj({ type: 'string', status: 'string', lastHeartbeatTime: 'time', lastTransitionTime: 'time', reason: 'string', message: 'string' })),
+      conditions: arr(
+        obj({
+          type: 'string',
+          status: 'string',
+          lastHeartbeatTime: 'time',
+          lastTransitionTime: 'time',
+          reason: 'string',
+          message: 'string',
+        }),
+      ),
       addresses: arr(obj({ type: 'string', address: 'string' })),
       daemonEndpoints: 'any',
       nodeInfo: map('string'),
@@ -63,7 +76,11 @@ export const nodes = define({
   },
   strategy: {
     hasStatus: true,
-    fields: (o) => ({ 'spec.unschedulable': String((o.spec as { unschedulable?: boolean } | undefined)?.unschedulable ?? false) }),
+    fields: (o) => ({
+      'spec.unschedulable': String(
+        (o.spec as { unschedulable?: boolean } | undefined)?.unschedulable ?? false,
+      ),
+    }),
     table: printer(
       [str('Status', nodeStatus, 'The status of the node'), str('Roles', roles, 'The roles of the node')],
       [
@@ -77,7 +94,13 @@ export const nodes = define({
   },
 });
 // kubectl prints VERSION after AGE; splice it in at the position kubectl users know.
-nodes.strategy.table!.columns.splice(4, 0, { name: 'Version', type: 'string', format: '', description: 'Kubelet version', priority: 0 });
+nodes.strategy.table!.columns.splice(4, 0, {
+  name: 'Version',
+  type: 'string',
+  format: '',
+  description: 'Kubelet version',
+  priority: 0,
+});
 const base = nodes.strategy.table!.cells;
 nodes.strategy.table!.cells = (o, now) => {
   const c = base(o, now);

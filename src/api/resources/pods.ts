@@ -1,9 +1,17 @@
 // core/v1 Pod: defaults, validation and printing as kube-apiserver's pod strategy does them.
-import { duplicate, forbiddenField, invalidValue, notSupported, required, type FieldError } from '../errors.js';
+import {
+  duplicate,
+  forbiddenField,
+  invalidValue,
+  notSupported,
+  required,
+  type FieldError,
+} from '../errors.js';
 import { podSchema } from './pod-schema.js';
 import { listOrNone, printer, str } from './print.js';
 import type { KObject, ResourceDef } from './types.js';
 import { nameErrors } from './validation.js';
+import { sameJSON } from './canonical.js';
 
 type Obj = Record<string, unknown>;
 interface Container extends Obj {
@@ -22,7 +30,11 @@ interface ContainerStatus {
   name?: string;
   ready?: boolean;
   restartCount?: number;
-  state?: { waiting?: { reason?: string }; terminated?: { reason?: string; exitCode?: number; signal?: number }; running?: unknown };
+  state?: {
+    waiting?: { reason?: string };
+    terminated?: { reason?: string; exitCode?: number; signal?: number };
+    running?: unknown;
+  };
 }
 interface PodStatus extends Obj {
   phase?: string;
@@ -84,7 +96,9 @@ function validateContainers(list: Container[] | undefined, field: string, names:
     (c.ports ?? []).forEach((p, j) => {
       const port = p.containerPort;
       if (typeof port !== 'number' || port < 1 || port > 65535) {
-        out.push(invalidValue(`${f}.ports[${j}].containerPort`, port ?? 0, 'must be between 1 and 65535, inclusive'));
+        out.push(
+          invalidValue(`${f}.ports[${j}].containerPort`, port ?? 0, 'must be between 1 and 65535, inclusive'),
+        );
       }
     });
   });
@@ -112,8 +126,14 @@ export function podPhaseReason(o: KObject): string {
     const t = c.state?.terminated;
     if (t && t.exitCode === 0) return;
     initializing = true;
-    if (t) reason = t.reason ? `Init:${t.reason}` : t.signal ? `Init:Signal:${t.signal}` : `Init:ExitCode:${t.exitCode}`;
-    else if (c.state?.waiting?.reason && c.state.waiting.reason !== 'PodInitializing') reason = `Init:${c.state.waiting.reason}`;
+    if (t)
+      reason = t.reason
+        ? `Init:${t.reason}`
+        : t.signal
+          ? `Init:Signal:${t.signal}`
+          : `Init:ExitCode:${t.exitCode}`;
+    else if (c.state?.waiting?.reason && c.state.waiting.reason !== 'PodInitializing')
+      reason = `Init:${c.state.waiting.reason}`;
     else reason = `Init:${i}/${(spec(o).initContainers ?? []).length}`;
   });
   if (!initializing) {
@@ -185,7 +205,7 @@ export const pods: ResourceDef = {
       if (s.restartPolicy && !['Always', 'OnFailure', 'Never'].includes(s.restartPolicy)) {
         out.push(notSupported('spec.restartPolicy', s.restartPolicy, ['Always', 'OnFailure', 'Never']));
       }
-      if (old && JSON.stringify(mutableSpecView(s)) !== JSON.stringify(mutableSpecView(spec(old)))) {
+      if (old && !sameJSON(mutableSpecView(s), mutableSpecView(spec(old)))) {
         out.push(
           forbiddenField(
             'spec',
@@ -216,20 +236,36 @@ export const pods: ResourceDef = {
     },
     table: printer(
       [
-        str('Ready', (o) => {
-          const cs = status(o).containerStatuses ?? [];
-          return `${cs.filter((c) => c.ready).length}/${(spec(o).containers ?? []).length}`;
-        }, 'The aggregate readiness state of this pod for accepting traffic.'),
+        str(
+          'Ready',
+          (o) => {
+            const cs = status(o).containerStatuses ?? [];
+            return `${cs.filter((c) => c.ready).length}/${(spec(o).containers ?? []).length}`;
+          },
+          'The aggregate readiness state of this pod for accepting traffic.',
+        ),
         str('Status', podPhaseReason, 'The aggregate status of the containers in this pod.'),
-        str('Restarts', (o) => String((status(o).containerStatuses ?? []).reduce((n, c) => n + (c.restartCount ?? 0), 0)), 'The number of times the containers in this pod have been restarted.'),
+        str(
+          'Restarts',
+          (o) => String((status(o).containerStatuses ?? []).reduce((n, c) => n + (c.restartCount ?? 0), 0)),
+          'The number of times the containers in this pod have been restarted.',
+        ),
       ],
       [
         str('IP', (o) => status(o).podIP || '<none>', 'The IP address of the pod.'),
         str('Node', (o) => spec(o).nodeName || '<none>', 'The name of the node the pod runs on.'),
-        str('Nominated Node', (o) => status(o).nominatedNodeName || '<none>', 'The node the scheduler nominated.'),
-        str('Readiness Gates', (o) => listOrNone(((spec(o).readinessGates as Obj[] | undefined) ?? []).map((g) => g.conditionType)), 'Readiness gates.'),
+        str(
+          'Nominated Node',
+          (o) => status(o).nominatedNodeName || '<none>',
+          'The node the scheduler nominated.',
+        ),
+        str(
+          'Readiness Gates',
+          (o) =>
+            listOrNone(((spec(o).readinessGates as Obj[] | undefined) ?? []).map((g) => g.conditionType)),
+          'Readiness gates.',
+        ),
       ],
     ),
   },
 };
-

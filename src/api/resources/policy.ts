@@ -34,10 +34,28 @@ export const resourcequotas = define({
       columns: [
         nameColumn,
         { ...ageColumn, format: '', priority: 0 },
-        { name: 'Request', type: 'string', format: '', description: 'Request represents a minimum amount of cpu/memory that a container may consume.', priority: 0 },
-        { name: 'Limit', type: 'string', format: '', description: 'Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node.', priority: 0 },
+        {
+          name: 'Request',
+          type: 'string',
+          format: '',
+          description: 'Request represents a minimum amount of cpu/memory that a container may consume.',
+          priority: 0,
+        },
+        {
+          name: 'Limit',
+          type: 'string',
+          format: '',
+          description:
+            'Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node.',
+          priority: 0,
+        },
       ],
-      cells: (o, now) => [o.metadata.name, age(o.metadata.creationTimestamp, now), usage(o, false), usage(o, true)],
+      cells: (o, now) => [
+        o.metadata.name,
+        age(o.metadata.creationTimestamp, now),
+        usage(o, false),
+        usage(o, true),
+      ],
     },
   },
 });

@@ -13,7 +13,8 @@ export function humanDuration(ms: number): string {
   const hours = Math.floor(minutes / 60);
   if (hours < 8) return minutes % 60 === 0 ? `${hours}h` : `${hours}h${minutes % 60}m`;
   if (hours < 48) return `${hours}h`;
-  if (hours < 24 * 8) return hours % 24 === 0 ? `${Math.floor(hours / 24)}d` : `${Math.floor(hours / 24)}d${hours % 24}h`;
+  if (hours < 24 * 8)
+    return hours % 24 === 0 ? `${Math.floor(hours / 24)}d` : `${Math.floor(hours / 24)}d${hours % 24}h`;
   if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24)}d`;
   if (hours < 24 * 365 * 8) {
     const dy = Math.floor(hours / 24) % 365;
@@ -46,7 +47,12 @@ export function printer(
 ): TablePrinter {
   return {
     columns: [nameColumn, ...cols.map(strip), ageColumn, ...wide.map((c) => ({ ...strip(c), priority: 1 }))],
-    cells: (o, now) => [o.metadata.name, ...cols.map((c) => c.cell(o, now)), age(o.metadata.creationTimestamp, now), ...wide.map((c) => c.cell(o, now))],
+    cells: (o, now) => [
+      o.metadata.name,
+      ...cols.map((c) => c.cell(o, now)),
+      age(o.metadata.creationTimestamp, now),
+      ...wide.map((c) => c.cell(o, now)),
+    ],
   };
 }
 
@@ -59,7 +65,14 @@ function strip(c: Column & { cell: unknown }): Column {
 export const defaultPrinter: TablePrinter = {
   columns: [
     nameColumn,
-    { name: 'Created At', type: 'date', format: '', description: 'CreationTimestamp is a timestamp representing the server time when this object was created.', priority: 0 },
+    {
+      name: 'Created At',
+      type: 'date',
+      format: '',
+      description:
+        'CreationTimestamp is a timestamp representing the server time when this object was created.',
+      priority: 0,
+    },
   ],
   cells: (o) => [o.metadata.name, o.metadata.creationTimestamp],
 };

@@ -7,7 +7,13 @@ import { arr, labelSelector, obj } from './schema.js';
 import type { KObject } from './types.js';
 import { immutableErrors } from './validation.js';
 
-const rule = obj({ verbs: arr('string'), apiGroups: arr('string'), resources: arr('string'), resourceNames: arr('string'), nonResourceURLs: arr('string') });
+const rule = obj({
+  verbs: arr('string'),
+  apiGroups: arr('string'),
+  resources: arr('string'),
+  resourceNames: arr('string'),
+  nonResourceURLs: arr('string'),
+});
 const subject = obj({ kind: 'string', apiGroup: 'string', name: 'string', namespace: 'string' });
 const roleRef = obj({ apiGroup: 'string', kind: 'string', name: 'string' });
 type Rule = { verbs?: string[]; apiGroups?: string[]; resources?: string[]; nonResourceURLs?: string[] };
@@ -18,9 +24,17 @@ function ruleErrors(o: KObject, clusterScoped: boolean): FieldError[] {
   ((o.rules ?? []) as Rule[]).forEach((r, i) => {
     if (!r.verbs?.length) out.push(required(`rules[${i}].verbs`, 'verbs must contain at least one value'));
     if (r.nonResourceURLs?.length) {
-      if (!clusterScoped) out.push({ type: 'FieldValueInvalid', field: `rules[${i}].nonResourceURLs`, value: r.nonResourceURLs, detail: 'namespaced rules cannot apply to non-resource URLs' });
-    } else if (!r.resources?.length) out.push(required(`rules[${i}].resources`, 'resource rules must supply at least one resource'));
-    else if (!r.apiGroups) out.push(required(`rules[${i}].apiGroups`, 'resource rules must supply at least one api group'));
+      if (!clusterScoped)
+        out.push({
+          type: 'FieldValueInvalid',
+          field: `rules[${i}].nonResourceURLs`,
+          value: r.nonResourceURLs,
+          detail: 'namespaced rules cannot apply to non-resource URLs',
+        });
+    } else if (!r.resources?.length)
+      out.push(required(`rules[${i}].resources`, 'resource rules must supply at least one resource'));
+    else if (!r.apiGroups)
+      out.push(required(`rules[${i}].apiGroups`, 'resource rules must supply at least one api group'));
   });
   return out;
 }
@@ -32,15 +46,24 @@ function bindingErrors(o: KObject, old: KObject | undefined, clusterScoped: bool
   if (!ref.kind) out.push(required('roleRef.kind'));
   else if (!kinds.includes(ref.kind)) out.push(notSupported('roleRef.kind', ref.kind, kinds));
   if (!ref.name) out.push(required('roleRef.name'));
-  if (ref.apiGroup !== 'rbac.authorization.k8s.io') out.push(notSupported('roleRef.apiGroup', ref.apiGroup ?? '', ['rbac.authorization.k8s.io']));
+  if (ref.apiGroup !== 'rbac.authorization.k8s.io')
+    out.push(notSupported('roleRef.apiGroup', ref.apiGroup ?? '', ['rbac.authorization.k8s.io']));
   ((o.subjects ?? []) as Subject[]).forEach((s, i) => {
     if (!s.name) out.push(required(`subjects[${i}].name`));
-    if (!['User', 'Group', 'ServiceAccount'].includes(s.kind ?? '')) out.push(notSupported(`subjects[${i}].kind`, s.kind ?? '', ['ServiceAccount', 'User', 'Group']));
-    if (s.kind === 'ServiceAccount' && clusterScoped && !s.namespace) out.push(required(`subjects[${i}].namespace`));
+    if (!['User', 'Group', 'ServiceAccount'].includes(s.kind ?? ''))
+      out.push(notSupported(`subjects[${i}].kind`, s.kind ?? '', ['ServiceAccount', 'User', 'Group']));
+    if (s.kind === 'ServiceAccount' && clusterScoped && !s.namespace)
+      out.push(required(`subjects[${i}].namespace`));
   });
   if (old) {
     const e = immutableErrors(o, old, ['roleRef']);
-    if (e.length) out.push({ type: 'FieldValueInvalid', field: 'roleRef', value: o.roleRef, detail: 'cannot change roleRef' });
+    if (e.length)
+      out.push({
+        type: 'FieldValueInvalid',
+        field: 'roleRef',
+        value: o.roleRef,
+        detail: 'cannot change roleRef',
+      });
   }
   return out;
 }
@@ -52,10 +75,24 @@ function bindingDefaults(o: KObject): void {
   }
 }
 
-const who = (o: KObject, kind: string) => ((o.subjects ?? []) as Subject[]).filter((s) => s.kind === kind).map((s) => (kind === 'ServiceAccount' ? `${s.namespace ?? ''}/${s.name}` : s.name)).join(', ');
+const who = (o: KObject, kind: string) =>
+  ((o.subjects ?? []) as Subject[])
+    .filter((s) => s.kind === kind)
+    .map((s) => (kind === 'ServiceAccount' ? `${s.namespace ?? ''}/${s.name}` : s.name))
+    .join(', ');
 const bindingTable = printer(
-  [str('Role', (o) => `${(o.roleRef as Subject | undefined)?.kind}/${(o.roleRef as Subject | undefined)?.name}`, 'Role')],
-  [str('Users', (o) => who(o, 'User'), 'Users'), str('Groups', (o) => who(o, 'Group'), 'Groups'), str('ServiceAccounts', (o) => who(o, 'ServiceAccount'), 'ServiceAccounts')],
+  [
+    str(
+      'Role',
+      (o) => `${(o.roleRef as Subject | undefined)?.kind}/${(o.roleRef as Subject | undefined)?.name}`,
+      'Role',
+    ),
+  ],
+  [
+    str('Users', (o) => who(o, 'User'), 'Users'),
+    str('Groups', (o) => who(o, 'Group'), 'Groups'),
+    str('ServiceAccounts', (o) => who(o, 'ServiceAccount'), 'ServiceAccounts'),
+  ],
 );
 const group = 'rbac.authorization.k8s.io';
 
@@ -89,7 +126,11 @@ export const rolebindings = define({
   namespaced: true,
   description: 'RoleBinding references a role, but does not contain it.',
   schema: { subjects: arr(subject), roleRef },
-  strategy: { defaults: bindingDefaults, validate: (o, old) => bindingErrors(o, old, false), table: bindingTable },
+  strategy: {
+    defaults: bindingDefaults,
+    validate: (o, old) => bindingErrors(o, old, false),
+    table: bindingTable,
+  },
 });
 
 export const clusterrolebindings = define({
@@ -100,5 +141,9 @@ export const clusterrolebindings = define({
   namespaced: false,
   description: 'ClusterRoleBinding references a ClusterRole, but not contain it.',
   schema: { subjects: arr(subject), roleRef },
-  strategy: { defaults: bindingDefaults, validate: (o, old) => bindingErrors(o, old, true), table: bindingTable },
+  strategy: {
+    defaults: bindingDefaults,
+    validate: (o, old) => bindingErrors(o, old, true),
+    table: bindingTable,
+  },
 });

@@ -7,7 +7,13 @@ import { nodes } from './nodes.js';
 import { pods } from './pods.js';
 import { limitranges, resourcequotas } from './policy.js';
 import { clusterrolebindings, clusterroles, rolebindings, roles } from './rbac.js';
-import { localsubjectaccessreviews, selfsubjectaccessreviews, selfsubjectreviews, selfsubjectrulesreviews, subjectaccessreviews } from './reviews.js';
+import {
+  localsubjectaccessreviews,
+  selfsubjectaccessreviews,
+  selfsubjectreviews,
+  selfsubjectrulesreviews,
+  subjectaccessreviews,
+} from './reviews.js';
 import { apiVersionOf, type ResourceDef } from './types.js';
 
 export const RESOURCES: ResourceDef[] = [

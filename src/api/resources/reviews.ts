@@ -17,9 +17,22 @@ const resourceAttributes = obj({
   labelSelector: 'any',
 });
 const nonResourceAttributes = obj({ path: 'string', verb: 'string' });
-const accessSpec = { resourceAttributes, nonResourceAttributes, user: 'string' as const, groups: arr('string'), extra: map(arr('string')), uid: 'string' as const };
+const accessSpec = {
+  resourceAttributes,
+  nonResourceAttributes,
+  user: 'string' as const,
+  groups: arr('string'),
+  extra: map(arr('string')),
+  uid: 'string' as const,
+};
 
-const review = (kind: string, plural: string, namespaced: boolean, spec: Record<string, never> | object, answer: (o: KObject, u: UserInfo) => KObject): ResourceDef =>
+const review = (
+  kind: string,
+  plural: string,
+  namespaced: boolean,
+  spec: Record<string, never> | object,
+  answer: (o: KObject, u: UserInfo) => KObject,
+): ResourceDef =>
   define({
     group: 'authorization.k8s.io',
     version: 'v1',
@@ -33,17 +46,41 @@ const review = (kind: string, plural: string, namespaced: boolean, spec: Record<
 
 const allowed = (o: KObject): KObject => ({ ...o, status: { allowed: true, reason: ALLOW_REASON } });
 
-export const selfsubjectaccessreviews = review('SelfSubjectAccessReview', 'selfsubjectaccessreviews', false, { resourceAttributes, nonResourceAttributes }, allowed);
-export const subjectaccessreviews = review('SubjectAccessReview', 'subjectaccessreviews', false, accessSpec, allowed);
-export const localsubjectaccessreviews = review('LocalSubjectAccessReview', 'localsubjectaccessreviews', true, accessSpec, allowed);
-export const selfsubjectrulesreviews = review('SelfSubjectRulesReview', 'selfsubjectrulesreviews', false, { namespace: 'string' }, (o) => ({
-  ...o,
-  status: {
-    resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }],
-    nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
-    incomplete: false,
-  },
-}));
+export const selfsubjectaccessreviews = review(
+  'SelfSubjectAccessReview',
+  'selfsubjectaccessreviews',
+  false,
+  { resourceAttributes, nonResourceAttributes },
+  allowed,
+);
+export const subjectaccessreviews = review(
+  'SubjectAccessReview',
+  'subjectaccessreviews',
+  false,
+  accessSpec,
+  allowed,
+);
+export const localsubjectaccessreviews = review(
+  'LocalSubjectAccessReview',
+  'localsubjectaccessreviews',
+  true,
+  accessSpec,
+  allowed,
+);
+export const selfsubjectrulesreviews = review(
+  'SelfSubjectRulesReview',
+  'selfsubjectrulesreviews',
+  false,
+  { namespace: 'string' },
+  (o) => ({
+    ...o,
+    status: {
+      resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }],
+      nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
+      incomplete: false,
+    },
+  }),
+);
 
 export const selfsubjectreviews = define({
   group: 'authentication.k8s.io',
@@ -55,6 +92,8 @@ export const selfsubjectreviews = define({
   schema: { status: 'any' },
   virtual: (o, user) => ({
     ...o,
-    status: { userInfo: { username: user.username, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups } },
+    status: {
+      userInfo: { username: user.username, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups },
+    },
   }),
 });

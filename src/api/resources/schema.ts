@@ -2,7 +2,8 @@
 // (fieldValidation=Strict rejects unknown fields, as kube-apiserver does) and the OpenAPI v3
 // documents kubectl reads for `apply` and `explain`. Subtrees Corral does not model are 'any'.
 
-export type Scalar = 'string' | 'integer' | 'number' | 'boolean' | 'any' | 'int-or-string' | 'quantity' | 'time' | 'bytes';
+export type Scalar =
+  'string' | 'integer' | 'number' | 'boolean' | 'any' | 'int-or-string' | 'quantity' | 'time' | 'bytes';
 
 export type Schema =
   | Scalar
@@ -10,9 +11,21 @@ export type Schema =
   | { t: 'array'; items: Schema; desc?: string }
   | { t: 'map'; values: Schema; desc?: string };
 
-export const obj = (props: Record<string, Schema>, desc?: string): Schema => ({ t: 'object', props, ...(desc ? { desc } : {}) });
-export const arr = (items: Schema, desc?: string): Schema => ({ t: 'array', items, ...(desc ? { desc } : {}) });
-export const map = (values: Schema, desc?: string): Schema => ({ t: 'map', values, ...(desc ? { desc } : {}) });
+export const obj = (props: Record<string, Schema>, desc?: string): Schema => ({
+  t: 'object',
+  props,
+  ...(desc ? { desc } : {}),
+});
+export const arr = (items: Schema, desc?: string): Schema => ({
+  t: 'array',
+  items,
+  ...(desc ? { desc } : {}),
+});
+export const map = (values: Schema, desc?: string): Schema => ({
+  t: 'map',
+  values,
+  ...(desc ? { desc } : {}),
+});
 
 export const labelSelector = obj({
   matchLabels: map('string'),
@@ -34,7 +47,14 @@ export const objectMeta = obj(
     labels: map('string'),
     annotations: map('string'),
     ownerReferences: arr(
-      obj({ apiVersion: 'string', kind: 'string', name: 'string', uid: 'string', controller: 'boolean', blockOwnerDeletion: 'boolean' }),
+      obj({
+        apiVersion: 'string',
+        kind: 'string',
+        name: 'string',
+        uid: 'string',
+        controller: 'boolean',
+        blockOwnerDeletion: 'boolean',
+      }),
     ),
     finalizers: arr('string'),
     managedFields: arr('any'),
@@ -45,7 +65,12 @@ export const objectMeta = obj(
 /** Paths of fields the schema does not know, as kube-apiserver's strict decoder names them. */
 export function unknownFields(value: unknown, props: Record<string, Schema>): string[] {
   const out: string[] = [];
-  const top: Record<string, Schema> = { apiVersion: 'string', kind: 'string', metadata: objectMeta, ...props };
+  const top: Record<string, Schema> = {
+    apiVersion: 'string',
+    kind: 'string',
+    metadata: objectMeta,
+    ...props,
+  };
   walk(value, { t: 'object', props: top }, '', out);
   return out;
 }
@@ -64,7 +89,8 @@ function walk(value: unknown, schema: Schema, path: string, out: string[]): void
     if (!Array.isArray(value)) return;
     value.forEach((v, i) => walk(v, schema.items, `${path}[${i}]`, out));
   } else if (typeof value === 'object' && !Array.isArray(value)) {
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) walk(v, schema.values, `${path}[${k}]`, out);
+    for (const [k, v] of Object.entries(value as Record<string, unknown>))
+      walk(v, schema.values, `${path}[${k}]`, out);
   }
 }
 

@@ -105,6 +105,16 @@ export interface UserInfo {
   groups: string[];
 }
 
-export const STANDARD_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+export const STANDARD_VERBS = [
+  'create',
+  'delete',
+  'deletecollection',
+  'get',
+  'list',
+  'patch',
+  'update',
+  'watch',
+];
 
-export const apiVersionOf = (d: { group: string; version: string }) => (d.group ? `${d.group}/${d.version}` : d.version);
+export const apiVersionOf = (d: { group: string; version: string }) =>
+  d.group ? `${d.group}/${d.version}` : d.version;

@@ -2,6 +2,7 @@
 // so `kubectl` users see what a real cluster would say.
 import { invalidValue, required, type FieldError } from '../errors.js';
 import type { KObject } from './types.js';
+import { sameJSON } from './canonical.js';
 
 const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -62,7 +63,8 @@ function qualifiedNameErrors(key: string): string[] {
 
 export function labelErrors(labels: unknown, field: string): FieldError[] {
   if (labels === undefined || labels === null) return [];
-  if (typeof labels !== 'object' || Array.isArray(labels)) return [invalidValue(field, labels, 'must be a map of strings')];
+  if (typeof labels !== 'object' || Array.isArray(labels))
+    return [invalidValue(field, labels, 'must be a map of strings')];
   const out: FieldError[] = [];
   for (const [k, v] of Object.entries(labels as Record<string, unknown>)) {
     for (const e of qualifiedNameErrors(k)) out.push(invalidValue(field, k, e));
@@ -89,17 +91,20 @@ export function metadataErrors(obj: KObject, rule: NameRule, namespaced: boolean
   if (namespaced && !m.namespace) out.push(required('metadata.namespace'));
   out.push(...labelErrors(m.labels, 'metadata.labels'));
   if (m.annotations !== undefined && m.annotations !== null) {
-    if (typeof m.annotations !== 'object') out.push(invalidValue('metadata.annotations', m.annotations, 'must be a map of strings'));
+    if (typeof m.annotations !== 'object')
+      out.push(invalidValue('metadata.annotations', m.annotations, 'must be a map of strings'));
     else {
       for (const [k, v] of Object.entries(m.annotations)) {
         for (const e of qualifiedNameErrors(k)) out.push(invalidValue('metadata.annotations', k, e));
-        if (typeof v !== 'string') out.push(invalidValue(`metadata.annotations[${k}]`, v, 'must be a string'));
+        if (typeof v !== 'string')
+          out.push(invalidValue(`metadata.annotations[${k}]`, v, 'must be a string'));
       }
     }
   }
   (m.ownerReferences ?? []).forEach((r, i) => {
     const f = `metadata.ownerReferences[${i}]`;
-    if (!r.apiVersion) out.push(invalidValue(`${f}.apiVersion`, r.apiVersion ?? '', 'version must not be empty'));
+    if (!r.apiVersion)
+      out.push(invalidValue(`${f}.apiVersion`, r.apiVersion ?? '', 'version must not be empty'));
     if (!r.kind) out.push(invalidValue(`${f}.kind`, r.kind ?? '', 'kind must not be empty'));
     if (!r.name) out.push(invalidValue(`${f}.name`, r.name ?? '', 'name must not be empty'));
     if (!r.uid) out.push(invalidValue(`${f}.uid`, r.uid ?? '', 'uid must not be empty'));
@@ -111,9 +116,8 @@ export function metadataErrors(obj: KObject, rule: NameRule, namespaced: boolean
 export function immutableErrors(obj: KObject, old: KObject, paths: string[]): FieldError[] {
   const out: FieldError[] = [];
   for (const p of paths) {
-    const a = JSON.stringify(getPath(obj, p));
-    const b = JSON.stringify(getPath(old, p));
-    if (a !== b) out.push({ type: 'FieldValueInvalid', field: p, value: getPath(obj, p), detail: 'field is immutable' });
+    if (!sameJSON(getPath(obj, p), getPath(old, p)))
+      out.push({ type: 'FieldValueInvalid', field: p, value: getPath(obj, p), detail: 'field is immutable' });
   }
   return out;
 }

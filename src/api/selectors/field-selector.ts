@@ -61,7 +61,8 @@ export function unescapeFieldValue(v: string): string {
       }
       throw new SelectorError(`invalid field selector: invalid escape sequence: ${v}`);
     }
-    if (c === ',' || c === '=') throw new SelectorError(`invalid field selector: unescaped special character: ${v}`);
+    if (c === ',' || c === '=')
+      throw new SelectorError(`invalid field selector: unescaped special character: ${v}`);
     out += c;
   }
   return out;

@@ -19,7 +19,10 @@ const OPS: Record<string, LabelRequirement['operator']> = {
  * Converts a LabelSelector object. A null/undefined selector selects nothing; an empty one (`{}`)
  * selects everything — the Kubernetes rule. `field` prefixes error messages (e.g. `spec.podSelector`).
  */
-export function labelSelectorFromObject(obj: LabelSelectorObject | null | undefined, field = 'selector'): LabelSelector {
+export function labelSelectorFromObject(
+  obj: LabelSelectorObject | null | undefined,
+  field = 'selector',
+): LabelSelector {
   if (obj === null || obj === undefined) return new LabelSelector([], true);
   if (typeof obj !== 'object' || Array.isArray(obj))
     throw new SelectorError(`${field}: must be an object with matchLabels and/or matchExpressions`);
@@ -37,7 +40,8 @@ export function labelSelectorFromObject(obj: LabelSelectorObject | null | undefi
     const at = `${field}.matchExpressions[${i}]`;
     if (e === null || typeof e !== 'object') throw new SelectorError(`${at}: must be an object`);
     const op = OPS[e.operator];
-    if (op === undefined) throw new SelectorError(`"${String(e.operator)}" is not a valid label selector operator`);
+    if (op === undefined)
+      throw new SelectorError(`"${String(e.operator)}" is not a valid label selector operator`);
     const values = e.values ?? [];
     if (!Array.isArray(values) || values.some((v) => typeof v !== 'string'))
       throw new SelectorError(`${at}.values: must be a list of strings`);

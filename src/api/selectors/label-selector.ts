@@ -94,18 +94,19 @@ export function newRequirement(key: string, operator: LabelOperator, values: str
     case '=':
     case '==':
     case '!=':
-      if (values.length !== 1)
-        throw new SelectorError("exact-match compatibility requires one single value");
+      if (values.length !== 1) throw new SelectorError('exact-match compatibility requires one single value');
       break;
     case 'exists':
     case '!':
       if (values.length !== 0)
-        throw new SelectorError("values set must be empty for exists and does not exist");
+        throw new SelectorError('values set must be empty for exists and does not exist');
       break;
     case 'gt':
     case 'lt':
       if (values.length !== 1 || !/^-?\d+$/.test(values[0]!))
-        throw new SelectorError("for 'Gt', 'Lt' operators, exactly one value is required and it must be an integer");
+        throw new SelectorError(
+          "for 'Gt', 'Lt' operators, exactly one value is required and it must be an integer",
+        );
       break;
   }
   if (operator !== 'gt' && operator !== 'lt') for (const v of values) validateLabelValue(key, v);
@@ -126,7 +127,15 @@ interface Token {
 
 const SPECIAL = '=!(),><';
 const SYMBOLS: Record<string, Tok> = {
-  '!': '!', '!=': '!=', '(': '(', ')': ')', ',': ',', '=': '=', '==': '==', '>': '>', '<': '<',
+  '!': '!',
+  '!=': '!=',
+  '(': '(',
+  ')': ')',
+  ',': ',',
+  '=': '=',
+  '==': '==',
+  '>': '>',
+  '<': '<',
 };
 
 function lex(input: string): Token[] {
@@ -180,7 +189,8 @@ class Parser {
         try {
           r = this.requirement();
         } catch (e) {
-          if (e instanceof SelectorError) throw new SelectorError(`unable to parse requirement: ${e.message}`);
+          if (e instanceof SelectorError)
+            throw new SelectorError(`unable to parse requirement: ${e.message}`);
           throw e;
         }
         reqs.push(r);

@@ -12,6 +12,7 @@ export class Subscriber implements Watch {
   private closed = false;
   /** Revision of the last event or progress appended (progress never goes backwards). */
   lastRevision: number;
+  private lastProgress = 0;
 
   constructor(
     readonly prefix: string,
@@ -39,7 +40,10 @@ export class Subscriber implements Watch {
     if (this.closed) return;
     const rev = e.type === 'progress' ? e.revision : e.kv.modRevision;
     if (e.type !== 'progress' && rev <= this.after) return;
-    if (e.type === 'progress' && rev <= this.lastRevision) return;
+    // A progress at the last event's revision still tells "nothing more up to here"; a repeat
+    // of the last progress, or one behind an event, tells nothing.
+    if (e.type === 'progress' && (rev < this.lastRevision || rev <= this.lastProgress)) return;
+    if (e.type === 'progress') this.lastProgress = rev;
     this.lastRevision = Math.max(this.lastRevision, rev);
     this.queue.push(e);
     this.schedule();

@@ -13,6 +13,8 @@ export interface CommandSpec {
   options: Options;
   /** Options end at the first argument (the id): what follows is the process's (exec, ps). */
   passThrough?: boolean;
+  /** The verb does not use the Runtime (so it is not preloaded). */
+  noRuntime?: boolean;
   load: () => Promise<{ run: Action }>;
 }
 
@@ -173,6 +175,7 @@ export const COMMANDS: CommandSpec[] = [
     description: 'print the features of this runtime (JSON)',
     args: [],
     options: {},
+    noRuntime: true,
     load: () => import('./features.js'),
   },
   {
@@ -183,6 +186,7 @@ export const COMMANDS: CommandSpec[] = [
       bundle: { short: 'b', value: 'dir', help: 'bundle directory', default: '.' },
       rootless: { help: 'map container root to the calling user in a user namespace' },
     },
+    noRuntime: true,
     load: () => import('./spec.js'),
   },
 ];

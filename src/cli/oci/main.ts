@@ -83,6 +83,7 @@ async function main(argv: string[], setCtx: (c: Context) => void): Promise<void>
     );
   }
   ctx.log('debug', `${cmd.name} ${args.join(' ')}`);
+  if (!cmd.noRuntime) ctx.preload();
   const { run } = await cmd.load();
   await run(ctx, p.values, args);
   ctx.log('debug', `${cmd.name} done`);

@@ -6,9 +6,8 @@ import type { Values } from './args.js';
 
 export async function run(_ctx: unknown, f: Values): Promise<void> {
   const { defaultSpec } = await import('../../oci/defaults/spec-template.js');
-  const { OciError } = await import('../../oci/errors.js');
   const path = join(f.bundle as string, 'config.json');
-  if (existsSync(path)) throw new OciError(`${path} exists; remove it first`);
+  if (existsSync(path)) throw new Error(`${path} exists; remove it first`);
   const spec = defaultSpec(
     f.rootless ? { rootless: { hostUid: process.getuid!(), hostGid: process.getgid!() } } : {},
   );

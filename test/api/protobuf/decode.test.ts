@@ -36,29 +36,41 @@ test('SelfSubjectAccessReview: empty status and explicit empties are unset', () 
     spec: { resourceAttributes: { namespace: 'dev', verb: 'get', resource: 'pods' } },
   });
   const nonRes = msg([2, msg([2, msg([1, '/healthz'], [2, 'get'])])]);
-  assert.deepEqual(decodeK8sProtobuf(envelope('authorization.k8s.io/v1', 'SelfSubjectAccessReview', nonRes)).spec, {
-    nonResourceAttributes: { path: '/healthz', verb: 'get' },
-  });
+  assert.deepEqual(
+    decodeK8sProtobuf(envelope('authorization.k8s.io/v1', 'SelfSubjectAccessReview', nonRes)).spec,
+    {
+      nonResourceAttributes: { path: '/healthz', verb: 'get' },
+    },
+  );
 });
 
 test('SelfSubjectRulesReview, SelfSubjectReview and SubjectAccessReview', () => {
   assert.deepEqual(
-    decodeK8sProtobuf(envelope('authorization.k8s.io/v1', 'SelfSubjectRulesReview', msg([1, meta('')], [2, msg([1, 'dev'])], [3, msg()]))),
+    decodeK8sProtobuf(
+      envelope(
+        'authorization.k8s.io/v1',
+        'SelfSubjectRulesReview',
+        msg([1, meta('')], [2, msg([1, 'dev'])], [3, msg()]),
+      ),
+    ),
     { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace: 'dev' } },
   );
   assert.deepEqual(
-    decodeK8sProtobuf(envelope('authentication.k8s.io/v1', 'SelfSubjectReview', msg([1, meta('')], [2, msg([1, msg()])]))),
+    decodeK8sProtobuf(
+      envelope('authentication.k8s.io/v1', 'SelfSubjectReview', msg([1, meta('')], [2, msg([1, msg()])])),
+    ),
     { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
   );
-  const sar = msg(
-    [2, msg(
+  const sar = msg([
+    2,
+    msg(
       [1, msg([2, 'list'], [5, 'secrets'])],
       [3, 'bob'],
       [4, 'devs'],
       [4, 'system:authenticated'],
       mapEntry(5, 'scopes', msg([1, 'a'], [1, 'b'])),
-    )],
-  );
+    ),
+  ]);
   assert.deepEqual(decodeK8sProtobuf(envelope('authorization.k8s.io/v1', 'SubjectAccessReview', sar)).spec, {
     resourceAttributes: { verb: 'list', resource: 'secrets' },
     user: 'bob',
@@ -79,7 +91,13 @@ test('Namespace, ConfigMap and Secret: maps, bytes as base64, Time as RFC 3339',
     kind: 'Namespace',
     metadata: { name: 'dev', labels: { team: 'a', env: 'prod' }, creationTimestamp: '2025-11-29T03:59:28Z' },
   });
-  const cm = msg([1, meta('cfg', 'dev')], mapEntry(2, 'a', '1'), mapEntry(2, 'empty', ''), mapEntry(3, 'bin', Buffer.from([0, 1, 2])), [4, false]);
+  const cm = msg(
+    [1, meta('cfg', 'dev')],
+    mapEntry(2, 'a', '1'),
+    mapEntry(2, 'empty', ''),
+    mapEntry(3, 'bin', Buffer.from([0, 1, 2])),
+    [4, false],
+  );
   assert.deepEqual(decodeK8sProtobuf(envelope('v1', 'ConfigMap', cm)), {
     apiVersion: 'v1',
     kind: 'ConfigMap',
@@ -87,7 +105,12 @@ test('Namespace, ConfigMap and Secret: maps, bytes as base64, Time as RFC 3339',
     data: { a: '1', empty: '' },
     binaryData: { bin: 'AAEC' },
   });
-  const secret = msg([1, meta('s', 'dev')], mapEntry(2, 'password', Buffer.from('hunter2')), [3, 'Opaque'], [5, true]);
+  const secret = msg(
+    [1, meta('s', 'dev')],
+    mapEntry(2, 'password', Buffer.from('hunter2')),
+    [3, 'Opaque'],
+    [5, true],
+  );
   assert.deepEqual(decodeK8sProtobuf(envelope('v1', 'Secret', secret)), {
     apiVersion: 'v1',
     kind: 'Secret',
@@ -121,7 +144,10 @@ test('Role / ClusterRole rules keep the empty core API group; aggregationRule se
   ]);
   const cr = msg(
     [1, meta('agg')],
-    [3, msg([1, msg(mapEntry(1, 'rbac.example.com/aggregate', 'true'), [2, msg([1, 'tier'], [2, 'Exists'])])])],
+    [
+      3,
+      msg([1, msg(mapEntry(1, 'rbac.example.com/aggregate', 'true'), [2, msg([1, 'tier'], [2, 'Exists'])])]),
+    ],
   );
   assert.deepEqual(decodeK8sProtobuf(envelope('rbac.authorization.k8s.io/v1', 'ClusterRole', cr)), {
     apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -129,14 +155,22 @@ test('Role / ClusterRole rules keep the empty core API group; aggregationRule se
     metadata: { name: 'agg' },
     aggregationRule: {
       clusterRoleSelectors: [
-        { matchLabels: { 'rbac.example.com/aggregate': 'true' }, matchExpressions: [{ key: 'tier', operator: 'Exists' }] },
+        {
+          matchLabels: { 'rbac.example.com/aggregate': 'true' },
+          matchExpressions: [{ key: 'tier', operator: 'Exists' }],
+        },
       ],
     },
   });
-  const crb = msg([1, meta('crb')], [2, msg([1, 'ServiceAccount'], [2, ''], [3, 'sa'], [4, 'dev'])], [3, msg([1, 'rbac.authorization.k8s.io'], [2, 'ClusterRole'], [3, 'view'])]);
-  assert.deepEqual(decodeK8sProtobuf(envelope('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', crb)).subjects, [
-    { kind: 'ServiceAccount', name: 'sa', namespace: 'dev' },
-  ]);
+  const crb = msg(
+    [1, meta('crb')],
+    [2, msg([1, 'ServiceAccount'], [2, ''], [3, 'sa'], [4, 'dev'])],
+    [3, msg([1, 'rbac.authorization.k8s.io'], [2, 'ClusterRole'], [3, 'view'])],
+  );
+  assert.deepEqual(
+    decodeK8sProtobuf(envelope('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', crb)).subjects,
+    [{ kind: 'ServiceAccount', name: 'sa', namespace: 'dev' }],
+  );
 });
 
 test('ServiceAccount, LimitRange and a basic Pod', () => {
@@ -147,7 +181,10 @@ test('ServiceAccount, LimitRange and a basic Pod', () => {
     metadata: { name: 'builder', namespace: 'dev' },
     imagePullSecrets: [{ name: 'regcred' }],
   });
-  const lr = msg([1, meta('lr', 'dev')], [2, msg([1, msg([1, 'Container'], mapEntry(4, 'memory', msg([1, '128Mi'])))])]);
+  const lr = msg(
+    [1, meta('lr', 'dev')],
+    [2, msg([1, msg([1, 'Container'], mapEntry(4, 'memory', msg([1, '128Mi'])))])],
+  );
   assert.deepEqual(decodeK8sProtobuf(envelope('v1', 'LimitRange', lr)).spec, {
     limits: [{ type: 'Container', default: { memory: '128Mi' } }],
   });
@@ -188,12 +225,17 @@ test('negative int64 and unknown fields', () => {
 });
 
 test('errors: bad magic, unknown kind, truncated data', () => {
-  assert.throws(() => decodeK8sProtobuf(Buffer.from('{"kind":"Pod"}')), /does not start with the Kubernetes magic/);
+  assert.throws(
+    () => decodeK8sProtobuf(Buffer.from('{"kind":"Pod"}')),
+    /does not start with the Kubernetes magic/,
+  );
   assert.throws(
     () => decodeK8sProtobuf(envelope('apps/v1', 'Deployment', msg())),
     (e: unknown) =>
       e instanceof ProtobufError &&
-      /^cannot decode Deployment \(apps\/v1\) from protobuf; protobuf request bodies are supported for Namespace, .*; send JSON$/.test(e.message),
+      /^cannot decode Deployment \(apps\/v1\) from protobuf; protobuf request bodies are supported for Namespace, .*; send JSON$/.test(
+        e.message,
+      ),
   );
   const good = envelope('v1', 'ConfigMap', msg([1, meta('x')]));
   assert.throws(() => decodeK8sProtobuf(good.subarray(0, good.length - 3)), ProtobufError);

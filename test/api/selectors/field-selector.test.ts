@@ -16,15 +16,24 @@ test('=, == and != terms, ANDed', () => {
   assert.equal(parseFieldSelector('metadata.name=db').matches(get), false);
   const s = parseFieldSelector('spec.nodeName=node-1,status.phase!=Succeeded,status.phase!=Failed');
   assert.equal(s.matches(get), true);
-  assert.equal(s.matches((p) => ({ ...pod, 'status.phase': 'Failed' })[p]), false);
+  assert.equal(
+    s.matches((p) => ({ ...pod, 'status.phase': 'Failed' })[p]),
+    false,
+  );
   assert.deepEqual(s.fields().sort(), ['spec.nodeName', 'status.phase']);
   assert.equal(s.requiresExactMatch('spec.nodeName'), 'node-1');
   assert.equal(s.requiresExactMatch('status.phase'), undefined);
 });
 
 test('a missing field reads as the empty string', () => {
-  assert.equal(parseFieldSelector('spec.nodeName=').matches(() => undefined), true);
-  assert.equal(parseFieldSelector('spec.nodeName!=x').matches(() => undefined), true);
+  assert.equal(
+    parseFieldSelector('spec.nodeName=').matches(() => undefined),
+    true,
+  );
+  assert.equal(
+    parseFieldSelector('spec.nodeName!=x').matches(() => undefined),
+    true,
+  );
 });
 
 test('empty selector and empty terms', () => {
@@ -39,7 +48,10 @@ test('escaped values round-trip', () => {
   assert.equal(text, 'metadata.name=a\\,b\\=c\\\\d');
   const s = parseFieldSelector(text);
   assert.equal(s.requirements[0]!.value, v);
-  assert.equal(s.matches(() => v), true);
+  assert.equal(
+    s.matches(() => v),
+    true,
+  );
   assert.equal(s.toString(), text);
 });
 
@@ -47,7 +59,8 @@ test('bad selectors give Kubernetes errors', () => {
   assert.throws(
     () => parseFieldSelector('metadata.name'),
     (e: unknown) =>
-      e instanceof SelectorError && e.message === "invalid selector: 'metadata.name'; can't understand 'metadata.name'",
+      e instanceof SelectorError &&
+      e.message === "invalid selector: 'metadata.name'; can't understand 'metadata.name'",
   );
   assert.throws(() => parseFieldSelector('a=b\\x'), /invalid escape sequence/);
   assert.throws(() => parseFieldSelector('a=b=c'), /unescaped special character/);

@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseLabelSelector, labelSelectorFromObject, SelectorError } from '../../../src/api/selectors/index.js';
+import {
+  parseLabelSelector,
+  labelSelectorFromObject,
+  SelectorError,
+} from '../../../src/api/selectors/index.js';
 
 const web = { app: 'web', tier: 'front', env: 'prod' };
 const db = { app: 'db', tier: 'back' };
@@ -73,10 +77,20 @@ test('parse errors use Kubernetes messages', () => {
       assert.doesNotThrow(() => sel(text));
       continue;
     }
-    assert.throws(() => sel(text), (e: unknown) => e instanceof SelectorError && e.message === msg, text);
+    assert.throws(
+      () => sel(text),
+      (e: unknown) => e instanceof SelectorError && e.message === msg,
+      text,
+    );
   }
-  assert.throws(() => sel('bad_key_=1'), /^SelectorError: unable to parse requirement: invalid label key "bad_key_": name part must consist/);
-  assert.throws(() => sel('a=-bad'), /unable to parse requirement: invalid label value: "-bad": at key: "a": a valid label/);
+  assert.throws(
+    () => sel('bad_key_=1'),
+    /^SelectorError: unable to parse requirement: invalid label key "bad_key_": name part must consist/,
+  );
+  assert.throws(
+    () => sel('a=-bad'),
+    /unable to parse requirement: invalid label value: "-bad": at key: "a": a valid label/,
+  );
   assert.throws(() => sel('a/b/c=1'), /invalid label key "a\/b\/c"/);
 });
 

@@ -33,7 +33,9 @@ export class MemoryStorage implements Storage {
     }
     let source: Map<string, KeyValue> = this.data;
     if (opts.revision && opts.revision < this.rev) source = this.snapshotAt(opts.revision);
-    const keys = [...source.keys()].filter((k) => k.startsWith(prefix) && (!opts.startAfter || k > opts.startAfter)).sort();
+    const keys = [...source.keys()]
+      .filter((k) => k.startsWith(prefix) && (!opts.startAfter || k > opts.startAfter))
+      .sort();
     const limit = opts.limit && opts.limit > 0 ? opts.limit : keys.length;
     return {
       items: keys.slice(0, limit).map((k) => source.get(k)!),
@@ -79,7 +81,12 @@ export class MemoryStorage implements Storage {
     return gone;
   }
 
-  watch(prefix: string, fromRevision: number, onEvent: (e: WatchEvent) => void, onError: (e: Error) => void): Watch {
+  watch(
+    prefix: string,
+    fromRevision: number,
+    onEvent: (e: WatchEvent) => void,
+    onError: (e: Error) => void,
+  ): Watch {
     if (fromRevision > 0 && fromRevision < this.compacted) {
       queueMicrotask(() => onError(new StorageError('compacted', 'compacted', undefined, this.compacted)));
       return { close() {} };
@@ -98,7 +105,8 @@ export class MemoryStorage implements Storage {
       },
     };
     if (fromRevision > 0) {
-      for (const l of this.log) if (l.revision > fromRevision && l.event.kv.key.startsWith(prefix)) w.onEvent(l.event);
+      for (const l of this.log)
+        if (l.revision > fromRevision && l.event.kv.key.startsWith(prefix)) w.onEvent(l.event);
     }
     this.watchers.add(w);
     return {

@@ -1,0 +1,193 @@
+// Field sets for server-side apply, modelled on structured-merge-diff: a set of paths, each path a
+// list of FieldsV1 path elements — `f:<field>`, `k:<json of the list-map keys>`, `v:<json value>`
+// (set items), `i:<index>`. Members are scalars, nulls, empty objects, atomic lists and the items of
+// associative and set lists. Paths are stored joined by NUL so JS Sets do the set algebra.
+import { invalid } from './errors.js';
+import { deepEqual, isObject, type Json, type JsonObject } from './json-util.js';
+import { listMeta } from './schema.js';
+
+export type FieldSet = Set<string>;
+const SEP = '\u0000';
+/** Marks list items and other inner members whose own value is not compared. */
+export const INNER = Symbol('inner');
+export type Leaf = Json | typeof INNER;
+
+export function itemKey(kind: string, fieldPath: string[], item: Json, keys: string[]): string {
+  if (!isObject(item)) throw invalid(`.${fieldPath.join('.')}: associative list items must be objects`);
+  const k: JsonObject = {};
+  for (const name of [...keys].sort()) {
+    let v = item[name];
+    // Kubernetes defaults `protocol` to TCP before keys are compared.
+    if (v === undefined && name === 'protocol') v = 'TCP';
+    if (v === undefined || v === null)
+      throw invalid(
+        `.${fieldPath.join('.')}: associative list with keys has an element that omits key field "${name}" (kind ${kind})`,
+      );
+    k[name] = v;
+  }
+  return `k:${JSON.stringify(k)}`;
+}
+
+/** Every member path of `obj` with its leaf value (INNER for list items, which are not compared). */
+export function flatten(obj: Json, kind: string): Map<string, Leaf> {
+  const out = new Map<string, Leaf>();
+  const walkMap = (m: JsonObject, pes: string[], names: string[]) => {
+    for (const [k, v] of Object.entries(m)) walk(v, [...pes, `f:${k}`], [...names, k]);
+  };
+  const walk = (v: Json, pes: string[], names: string[]) => {
+    const key = pes.join(SEP);
+    if (isObject(v)) {
+      if (Object.keys(v).length === 0) out.set(key, v);
+      else walkMap(v, pes, names);
+    } else if (Array.isArray(v)) {
+      const meta = listMeta(kind, names);
+      if (meta.listType === 'atomic') {
+        out.set(key, v);
+      } else if (meta.listType === 'set') {
+        for (const x of v) out.set([...pes, `v:${JSON.stringify(x)}`].join(SEP), INNER);
+      } else {
+        for (const x of v) {
+          const ipes = [...pes, itemKey(kind, names, x, meta.keys ?? [])];
+          if (out.has(ipes.join(SEP)))
+            throw invalid(`.${names.join('.')}: duplicate entries for key ${ipes.at(-1)!.slice(2)}`);
+          walk(x, ipes, names);
+          out.set(ipes.join(SEP), INNER);
+        }
+      }
+    } else {
+      out.set(key, v);
+    }
+  };
+  if (isObject(obj)) walkMap(obj, [], []);
+  return out;
+}
+
+/** Fields the API server never tracks in managedFields (fieldmanager's stripMeta plus status). */
+const IGNORED = [
+  'f:apiVersion',
+  'f:kind',
+  'f:metadata\u0000f:name',
+  'f:metadata\u0000f:namespace',
+  'f:metadata\u0000f:uid',
+  'f:metadata\u0000f:resourceVersion',
+  'f:metadata\u0000f:generation',
+  'f:metadata\u0000f:creationTimestamp',
+  'f:metadata\u0000f:deletionTimestamp',
+  'f:metadata\u0000f:deletionGracePeriodSeconds',
+  'f:metadata\u0000f:selfLink',
+  'f:metadata\u0000f:managedFields',
+];
+
+/** Drops ignored paths; on the main resource `status` is ignored, on the status subresource all but status. */
+export function filterIgnored(paths: Iterable<string>, subresource = ''): FieldSet {
+  const out: FieldSet = new Set();
+  for (const p of paths) {
+    if (IGNORED.some((i) => p === i || p.startsWith(i + SEP))) continue;
+    const inStatus = p === 'f:status' || p.startsWith(`f:status${SEP}`);
+    if (subresource === 'status' ? !inStatus : inStatus) continue;
+    out.add(p);
+  }
+  return out;
+}
+
+export interface Comparison {
+  added: FieldSet;
+  modified: FieldSet;
+  removed: FieldSet;
+}
+
+export function compare(oldObj: Json, newObj: Json, kind: string, subresource = ''): Comparison {
+  const a = flatten(oldObj, kind);
+  const b = flatten(newObj, kind);
+  const added: FieldSet = new Set();
+  const modified: FieldSet = new Set();
+  const removed: FieldSet = new Set();
+  for (const [k, v] of b) {
+    if (!a.has(k)) added.add(k);
+    else if (v !== INNER && !deepEqual(a.get(k), v)) modified.add(k);
+  }
+  for (const k of a.keys()) if (!b.has(k)) removed.add(k);
+  return {
+    added: filterIgnored(added, subresource),
+    modified: filterIgnored(modified, subresource),
+    removed: filterIgnored(removed, subresource),
+  };
+}
+
+export function union(...sets: FieldSet[]): FieldSet {
+  const out: FieldSet = new Set();
+  for (const s of sets) for (const p of s) out.add(p);
+  return out;
+}
+
+export function difference(a: FieldSet, b: FieldSet): FieldSet {
+  return new Set([...a].filter((p) => !b.has(p)));
+}
+
+export function intersection(a: FieldSet, b: FieldSet): FieldSet {
+  return new Set([...a].filter((p) => b.has(p)));
+}
+
+export function hasDescendant(set: FieldSet, path: string): boolean {
+  const prefix = path + SEP;
+  for (const p of set) if (p.startsWith(prefix)) return true;
+  return false;
+}
+
+export function splitPath(path: string): string[] {
+  return path.split(SEP);
+}
+
+/** `.spec.containers[name="web"].image`, as structured-merge-diff prints paths. */
+export function pathString(path: string): string {
+  return splitPath(path)
+    .map((pe) => {
+      const body = pe.slice(2);
+      switch (pe[0]) {
+        case 'f':
+          return `.${body}`;
+        case 'k': {
+          const k = JSON.parse(body) as JsonObject;
+          return `[${Object.entries(k)
+            .map(([n, v]) => `${n}=${JSON.stringify(v)}`)
+            .join(',')}]`;
+        }
+        case 'v':
+          return `[=${body}]`;
+        default:
+          return `[${body}]`;
+      }
+    })
+    .join('');
+}
+
+/** The FieldsV1 JSON tree (`{"f:spec":{"f:replicas":{}}}`, `"."` marks an inner member). */
+export function toFieldsV1(set: FieldSet): JsonObject {
+  const root: JsonObject = {};
+  for (const p of [...set].sort()) {
+    let node = root;
+    const pes = splitPath(p);
+    for (const pe of pes) node = (node[pe] ??= {}) as JsonObject;
+    // A path that has children is marked with "." (fixed up below for leaves).
+    node['.'] = {};
+  }
+  const fix = (n: JsonObject) => {
+    const keys = Object.keys(n).filter((k) => k !== '.');
+    if (keys.length === 0) delete n['.'];
+    for (const k of keys) fix(n[k] as JsonObject);
+  };
+  fix(root);
+  return root;
+}
+
+export function fromFieldsV1(tree: Json): FieldSet {
+  const out: FieldSet = new Set();
+  const walk = (n: Json, pes: string[]) => {
+    if (!isObject(n)) return;
+    const keys = Object.keys(n);
+    if (pes.length > 0 && (keys.length === 0 || keys.includes('.'))) out.add(pes.join(SEP));
+    for (const k of keys) if (k !== '.') walk(n[k]!, [...pes, k]);
+  };
+  walk(tree, []);
+  return out;
+}

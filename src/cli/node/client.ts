@@ -1,0 +1,70 @@
+// The CLI side of the agent's local endpoint (src/node/endpoint.ts).
+import { request, type IncomingMessage } from 'node:http';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Socket } from 'node:net';
+
+export function sock(dataDir: string): string {
+  const p = join(dataDir, 'node.sock');
+  if (!existsSync(p)) throw new Error(`no node agent at ${p}; start one with corral node --manifests DIR`);
+  return p;
+}
+
+export function get(dataDir: string, path: string): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: sock(dataDir), path, method: 'GET' }, resolve);
+    req.on('error', (e) => reject(new Error(`cannot reach the node agent: ${e.message}`)));
+    req.end();
+  });
+}
+
+export async function getText(dataDir: string, path: string): Promise<{ status: number; body: string }> {
+  const res = await get(dataDir, path);
+  let body = '';
+  res.setEncoding('utf8');
+  for await (const c of res) body += c;
+  return { status: res.statusCode ?? 0, body };
+}
+
+/** Run a command in a pod's container; stdin from `input`, output to ours; resolves with its exit code. */
+export function exec(
+  dataDir: string,
+  path: string,
+  input: NodeJS.ReadableStream | undefined,
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({
+      socketPath: sock(dataDir),
+      path,
+      method: 'POST',
+      headers: { Connection: 'Upgrade', Upgrade: 'corral-exec' },
+    });
+    req.on('response', async (res) => {
+      let body = '';
+      for await (const c of res) body += c;
+      reject(new Error(body.trim() || `exec failed (${res.statusCode})`));
+    });
+    req.on('error', (e) => reject(new Error(`cannot reach the node agent: ${e.message}`)));
+    req.on('upgrade', (_res, s: Socket, head: Buffer) => {
+      let buf = head;
+      let code: number | undefined;
+      s.on('data', (d: Buffer) => {
+        buf = Buffer.concat([buf, d]);
+        while (buf.length >= 5 && buf.length >= 5 + buf.readUInt32BE(1)) {
+          const n = buf.readUInt32BE(1);
+          const data = buf.subarray(5, 5 + n);
+          if (buf[0] === 1) process.stdout.write(data);
+          else if (buf[0] === 2) process.stderr.write(data);
+          else code = Number(data.toString());
+          buf = buf.subarray(5 + n);
+        }
+      });
+      s.on('close', () => resolve(code ?? 1));
+      if (input) {
+        input.on('data', (d) => s.write(d));
+        input.on('end', () => s.end());
+      } else s.end();
+    });
+    req.end();
+  });
+}

@@ -1,0 +1,100 @@
+// `corral node`: the node agent (kubelet) in standalone mode and its client commands.
+//   corral node --manifests DIR          run the pods of DIR (foreground; ^C leaves them running)
+//   corral node pods [-o json]           pod status from the running agent
+//   corral node logs POD [CTR] [-f]      a container's log
+//   corral node exec POD [-c CTR] [-i] -- CMD...
+import type { Command } from 'commander';
+
+async function act(fn: () => Promise<number | void>): Promise<void> {
+  try {
+    const code = await fn();
+    if (typeof code === 'number') process.exitCode = code;
+  } catch (e) {
+    process.stderr.write(`corral: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}\n`);
+    process.exitCode = 125;
+  }
+}
+
+export function registerNodeCommands(program: Command, dataDir: () => string): void {
+  const node = program
+    .command('node')
+    .description('the node agent: run the Pods of a manifests directory (standalone kubelet)')
+    .option('--manifests <dir>', 'directory of Pod/ConfigMap/Secret manifests (YAML)')
+    .option('--cgroup-root <path>', "Corral's cgroup root (env CORRAL_CGROUP_ROOT)")
+    .option('--node-name <name>', 'spec.nodeName for field references (default: hostname)')
+    .option('--backoff-base <ms>', 'CrashLoopBackOff base delay in ms', '10000')
+    .action((o: { manifests?: string; cgroupRoot?: string; nodeName?: string; backoffBase: string }) =>
+      act(async () => {
+        if (!o.manifests)
+          throw new Error('--manifests DIR is required; e.g. corral node --manifests /etc/corral/manifests');
+        const { runAgent } = await import('./run.js');
+        await runAgent({
+          dataDir: dataDir(),
+          manifestsDir: o.manifests,
+          cgroupRoot: o.cgroupRoot,
+          nodeName: o.nodeName,
+          backoffBaseMs: Number(o.backoffBase),
+        });
+      }),
+    );
+  node
+    .command('pods')
+    .description('list the pods of the running agent')
+    .option('-o, --output <format>', 'json or table', 'table')
+    .action((o: { output: string }) =>
+      act(async () => {
+        const { getText } = await import('./client.js');
+        const r = await getText(dataDir(), '/pods');
+        if (r.status !== 200) throw new Error(r.body.trim());
+        if (o.output === 'json') return void process.stdout.write(r.body + '\n');
+        const { printPods } = await import('./print.js');
+        process.stdout.write(printPods(JSON.parse(r.body)));
+      }),
+    );
+  node
+    .command('logs')
+    .description("print a container's log")
+    .argument('<pod>')
+    .argument('[container]')
+    .option('-f, --follow', 'keep printing new output')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .action((pod: string, ctr: string | undefined, o: { follow?: boolean; namespace: string }) =>
+      act(async () => {
+        const { get } = await import('./client.js');
+        const qs = new URLSearchParams({
+          pod,
+          namespace: o.namespace,
+          container: ctr ?? '',
+          follow: o.follow ? '1' : '0',
+        });
+        const res = await get(dataDir(), `/logs?${qs}`);
+        if (res.statusCode !== 200) {
+          let b = '';
+          for await (const c of res) b += c;
+          throw new Error(b.trim());
+        }
+        for await (const c of res) process.stdout.write(c as Buffer);
+      }),
+    );
+  node
+    .command('exec')
+    .description('run a command in a running container of a pod')
+    .argument('<pod>')
+    .argument('<cmd...>')
+    .option('-c, --container <name>', 'container (default: the first)')
+    .option('-i, --stdin', 'pass stdin')
+    .option('-t, --tty', 'allocate a terminal (not supported yet: ignored)')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .action((pod: string, cmd: string[], o: { container?: string; stdin?: boolean; namespace: string }) =>
+      act(async () => {
+        const { exec } = await import('./client.js');
+        const qs = new URLSearchParams({
+          pod,
+          namespace: o.namespace,
+          container: o.container ?? '',
+          cmd: JSON.stringify(cmd),
+        });
+        return exec(dataDir(), `/exec?${qs}`, o.stdin ? process.stdin : undefined);
+      }),
+    );
+}

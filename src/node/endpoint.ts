@@ -1,0 +1,178 @@
+// The agent's local endpoint: HTTP over the unix socket <dataDir>/node.sock (mode 0600).
+//   GET  /pods                                  → {pods: [...], manifestErrors: {...}}
+//   GET  /logs?pod=&namespace=&container=&follow=1  → the container's log text (CRI records unwrapped)
+//   POST /exec?pod=&namespace=&container=  with `Upgrade: corral-exec`: the connection then
+//        carries stdin raw from the client (half-close = EOF) and frames to the client:
+//        1 byte stream (1 stdout, 2 stderr, 3 exit code as decimal text), 4 bytes length, data.
+import { closeSync, existsSync, openSync, readSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { connect, createServer as createNetServer, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { join } from 'node:path';
+import type { NodeAgent } from './agent.js';
+
+export function socketPath(dataDir: string): string {
+  return join(dataDir, 'node.sock');
+}
+
+function frame(stream: number, data: Buffer): Buffer {
+  const h = Buffer.alloc(5);
+  h[0] = stream;
+  h.writeUInt32BE(data.length, 1);
+  return Buffer.concat([h, data]);
+}
+
+function unwrap(text: string): string {
+  let out = '';
+  for (const line of text.split('\n')) {
+    const m = /^\S+ (?:stdout|stderr) ([PF]) (.*)$/.exec(line);
+    if (m) out += m[2] + (m[1] === 'F' ? '\n' : '');
+  }
+  return out;
+}
+
+function newestLog(dir: string): string | undefined {
+  if (!existsSync(dir)) return undefined;
+  const n = readdirSync(dir)
+    .map((f) => /^(\d+)\.log$/.exec(f)?.[1])
+    .filter((x): x is string => !!x)
+    .map(Number)
+    .sort((a, b) => b - a)[0];
+  return n === undefined ? undefined : join(dir, `${n}.log`);
+}
+
+/** Two connected unix stream sockets (Node has no socketpair): one end goes to the exec'd process. */
+function socketPair(dir: string): Promise<[Socket, Socket]> {
+  const path = join(dir, `.exec-${process.pid}-${Math.random().toString(36).slice(2)}.sock`);
+  return new Promise((resolve, reject) => {
+    const srv = createNetServer();
+    srv.once('error', reject);
+    srv.listen(path, () => {
+      const a = connect(path);
+      srv.once('connection', (b: Socket) => {
+        srv.close();
+        rmSync(path, { force: true });
+        a.once('connect', () => resolve([a, b]));
+        if (!a.connecting) resolve([a, b]);
+      });
+    });
+  });
+}
+
+export function serve(agent: NodeAgent): Promise<Server> {
+  const path = socketPath(agent.opts.dataDir);
+  rmSync(path, { force: true });
+  const q = (req: IncomingMessage) => new URL(req.url ?? '/', 'http://node').searchParams;
+  const find = (req: IncomingMessage) => {
+    const p = q(req);
+    const w = agent.worker(p.get('pod') ?? '', p.get('namespace') || 'default');
+    if (!w) throw new Error(`no pod "${p.get('pod')}" on this node; see corral node pods`);
+    const ctr =
+      p.get('container') ||
+      w.containerNames().find((c) => !w.pod.spec.initContainers?.some((i) => i.name === c))!;
+    if (!w.containerNames().includes(ctr))
+      throw new Error(
+        `pod ${w.pod.metadata.name} has no container "${ctr}"; it has ${w.containerNames().join(', ')}`,
+      );
+    return { w, ctr };
+  };
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    try {
+      const url = new URL(req.url ?? '/', 'http://node');
+      if (req.method === 'GET' && url.pathname === '/pods') {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ pods: agent.pods(), manifestErrors: agent.manifestErrors() }));
+        return;
+      }
+      if (req.method === 'GET' && url.pathname === '/logs') {
+        const { w, ctr } = find(req);
+        const file = newestLog(agent.logDir(w, ctr));
+        res.setHeader('content-type', 'text/plain; charset=utf-8');
+        if (!file) return void res.end();
+        let pos = 0;
+        let tail = '';
+        const pump = (): void => {
+          let size: number;
+          try {
+            size = statSync(file).size;
+          } catch {
+            return;
+          }
+          if (size < pos) pos = 0; // rotated
+          if (size === pos) return;
+          const fd = openSync(file, 'r');
+          const buf = Buffer.alloc(size - pos);
+          readSync(fd, buf, 0, buf.length, pos);
+          closeSync(fd);
+          pos = size;
+          const text = tail + buf.toString('utf8');
+          const cut = text.lastIndexOf('\n') + 1;
+          tail = text.slice(cut);
+          res.write(unwrap(text.slice(0, cut)));
+        };
+        pump();
+        if (url.searchParams.get('follow') !== '1') return void res.end();
+        const t = setInterval(pump, 200);
+        req.on('close', () => clearInterval(t));
+        return;
+      }
+      res.statusCode = 404;
+      res.end(`unknown endpoint ${url.pathname}\n`);
+    } catch (e) {
+      res.statusCode = 404;
+      res.end(`${(e as Error).message}\n`);
+    }
+  });
+  server.on('upgrade', (req: IncomingMessage, sock: Duplex) => {
+    void (async () => {
+      try {
+        const { w, ctr } = find(req);
+        const r = w.running(ctr);
+        if (!r) throw new Error(`container ${ctr} is not running`);
+        const cmd = JSON.parse(q(req).get('cmd') ?? '[]') as string[];
+        if (!cmd.length) throw new Error('no command given');
+        const dir = agent.opts.dataDir;
+        const [inA, inB] = await socketPair(dir);
+        const [outA, outB] = await socketPair(dir);
+        const [errA, errB] = await socketPair(dir);
+        let ex;
+        try {
+          ex = await agent.ctx.runtime.exec(
+            r.id,
+            { ...r.process, args: cmd, terminal: false },
+            { stdio: [inB, outB, errB] },
+          );
+        } finally {
+          for (const s of [inB, outB, errB]) s.destroy();
+        }
+        sock.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: corral-exec\r\nConnection: Upgrade\r\n\r\n');
+        sock.on('data', (d: Buffer) => inA.write(d));
+        sock.on('end', () => inA.end());
+        sock.on('error', () => undefined);
+        inA.on('error', () => undefined);
+        const drained = [outA, errA].map(
+          (s, i) =>
+            new Promise<void>((res) => {
+              s.on('data', (d: Buffer) => sock.write(frame(i + 1, d)));
+              s.on('close', () => res());
+              s.on('error', () => undefined);
+            }),
+        );
+        const code = (await ex.exited) ?? 1;
+        await Promise.race([Promise.all(drained), new Promise((res) => setTimeout(res, 2000))]);
+        inA.destroy();
+        sock.end(frame(3, Buffer.from(String(code))));
+      } catch (e) {
+        sock.end(
+          `HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${(e as Error).message}\n`,
+        );
+      }
+    })();
+  });
+  return new Promise((res, rej) => {
+    server.once('error', rej);
+    server.listen(path, () => res(server));
+  });
+}
+
+export { frame, unwrap };
