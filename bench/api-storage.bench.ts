@@ -30,7 +30,10 @@ const pod = (i: number): Buffer =>
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name: `pod-${i}`, namespace: 'default', labels: { app: `app-${i % 50}` } },
-      spec: { containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }], pad: 'x'.repeat(700) },
+      spec: {
+        containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }],
+        pad: 'x'.repeat(700),
+      },
     }),
   );
 const key = (i: number): string => `/registry/pods/default/pod-${String(i).padStart(6, '0')}`;
@@ -75,7 +78,12 @@ async function bench(name: string, s: Storage): Promise<string> {
   // Watch delivery: write → onEvent, sequentially.
   const watchLat: number[] = [];
   let resolve: (() => void) | undefined;
-  const w = s.watch('/registry/pods/', await s.currentRevision(), () => resolve?.(), () => {});
+  const w = s.watch(
+    '/registry/pods/',
+    await s.currentRevision(),
+    () => resolve?.(),
+    () => {},
+  );
   await new Promise((r) => setTimeout(r, 200));
   for (let n = 0; n < 500; n++) {
     const i = n % OBJECTS;

@@ -99,13 +99,6 @@ export const unsupportedMediaType = (contentType: string, hint = '') =>
     `the body of the request was in an unknown format - accepted media types include: application/json${hint ? `; ${hint}` : ''} (got ${JSON.stringify(contentType)})`,
   );
 
-export const notAcceptable = (accept: string) =>
-  new ApiError(
-    406,
-    'NotAcceptable',
-    `only the following media types are accepted: application/json, application/json;as=Table;v=v1;g=meta.k8s.io (got ${JSON.stringify(accept)})`,
-  );
-
 export const gone = (message: string) => new ApiError(410, 'Expired', message);
 
 export const serviceUnavailable = (message: string) => new ApiError(503, 'ServiceUnavailable', message);

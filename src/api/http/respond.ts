@@ -1,5 +1,5 @@
 // Writing responses: JSON bodies, Status objects for errors, and the warnings header.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { ApiError, internalError } from '../errors.js';
 
 export function sendJSON(
@@ -47,5 +47,3 @@ export function addWarning(res: ServerResponse, text: string): void {
 export function successStatus(details: Record<string, unknown>): Record<string, unknown> {
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details };
 }
-
-export const wantsHead = (req: IncomingMessage) => req.method === 'HEAD';

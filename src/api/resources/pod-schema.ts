@@ -1,7 +1,7 @@
 // Known fields of core/v1 Pod (spec and status), for strict decoding and OpenAPI. Rarely used
 // subtrees (affinity, security contexts' inner options, volume sources beyond the common ones)
 // are 'any' so that valid manifests are never rejected.
-import { arr, labelSelector, map, obj, type Schema } from './schema.js';
+import { arr, map, obj, type Schema } from './schema.js';
 
 const keyRef = obj({ name: 'string', key: 'string', optional: 'boolean' });
 const envVar = obj({
@@ -249,4 +249,3 @@ export const podStatusSchema = obj(
 );
 
 export const podSchema: Record<string, Schema> = { spec: podSpecSchema, status: podStatusSchema };
-export { labelSelector };

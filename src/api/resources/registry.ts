@@ -14,7 +14,7 @@ import {
   selfsubjectrulesreviews,
   subjectaccessreviews,
 } from './reviews.js';
-import { apiVersionOf, type ResourceDef } from './types.js';
+import type { ResourceDef } from './types.js';
 
 export const RESOURCES: ResourceDef[] = [
   pods,
@@ -58,11 +58,6 @@ export function resourcesIn(group: string, version: string): ResourceDef[] {
 
 export function findResource(group: string, version: string, plural: string): ResourceDef | undefined {
   return RESOURCES.find((r) => r.group === group && r.version === version && r.plural === plural);
-}
-
-/** The stored (non-virtual) kind for an ownerReference's apiVersion + kind. */
-export function findKind(apiVersion: string, kind: string): ResourceDef | undefined {
-  return RESOURCES.find((r) => apiVersionOf(r) === apiVersion && r.kind === kind && !r.virtual);
 }
 
 export const storedResources = () => RESOURCES.filter((r) => !r.virtual);

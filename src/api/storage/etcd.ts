@@ -110,7 +110,11 @@ export class EtcdStorage implements Storage {
 
   async count(prefix: string): Promise<number> {
     const r = await this.call(`count ${prefix}`, () =>
-      this.client.kv.range({ key: Buffer.from(prefix || '\0'), range_end: prefixEndBytes(prefix), count_only: true }),
+      this.client.kv.range({
+        key: Buffer.from(prefix || '\0'),
+        range_end: prefixEndBytes(prefix),
+        count_only: true,
+      }),
     );
     return Number(r.count);
   }
@@ -163,7 +167,9 @@ export class EtcdStorage implements Storage {
     const k = Buffer.from(key);
     const r = await this.call(`delete ${key}`, () =>
       this.client.kv.txn({
-        compare: expectedRevision ? [{ key: k, target: 'Mod', result: 'Equal', mod_revision: expectedRevision }] : [],
+        compare: expectedRevision
+          ? [{ key: k, target: 'Mod', result: 'Equal', mod_revision: expectedRevision }]
+          : [],
         success: [{ request_delete_range: { key: k, prev_kv: true } }],
         failure: [{ request_range: { key: k } }],
       }),
@@ -189,7 +195,9 @@ export class EtcdStorage implements Storage {
       close();
       this.stopWatcher(sub);
     };
-    void this.startWatcher(sub, prefix, fromRevision).catch((e: unknown) => sub.fail(mapEtcdError(e, 'watch')));
+    void this.startWatcher(sub, prefix, fromRevision).catch((e: unknown) =>
+      sub.fail(mapEtcdError(e, 'watch')),
+    );
     return sub;
   }
 
@@ -241,7 +249,9 @@ export class EtcdStorage implements Storage {
     // The client would reconnect from the last header revision, which can skip events of a
     // watch still catching up: end the watch instead; the caller re-watches from its last event.
     w.on('disconnected', () =>
-      sub.fail(new StorageError('unavailable', 'etcd watch stream broke; watch again from the last revision seen')),
+      sub.fail(
+        new StorageError('unavailable', 'etcd watch stream broke; watch again from the last revision seen'),
+      ),
     );
     w.on('error', (e: Error) => {
       // A compaction cancels the watch with an empty cancel reason.
@@ -249,7 +259,14 @@ export class EtcdStorage implements Storage {
         void this.compactRevision()
           .catch(() => undefined)
           .then((c) =>
-            sub.fail(new StorageError('compacted', `watch from ${fromRevision} was compacted; list again`, undefined, c)),
+            sub.fail(
+              new StorageError(
+                'compacted',
+                `watch from ${fromRevision} was compacted; list again`,
+                undefined,
+                c,
+              ),
+            ),
           );
       } else sub.fail(mapEtcdError(e, 'watch'));
     });

@@ -33,6 +33,7 @@ export function startCompactor(s: Storage, o: StorageOptions): () => void {
   const report =
     o.onBackgroundError ?? ((e: Error) => process.stderr.write(`storage: compaction failed: ${e.message}\n`));
   let running = false;
+  let stopped = false;
   const timer = setInterval(() => {
     if (running) return; // a slow compaction is not stacked
     running = true;
@@ -40,9 +41,12 @@ export function startCompactor(s: Storage, o: StorageOptions): () => void {
       const target = (await s.currentRevision()) - retain;
       if (target > (await s.compactRevision())) await s.compact(target);
     })()
-      .catch((e: unknown) => report(e instanceof Error ? e : new Error(String(e))))
+      .catch((e: unknown) => stopped || report(e instanceof Error ? e : new Error(String(e))))
       .finally(() => (running = false));
   }, every);
   timer.unref();
-  return () => clearInterval(timer);
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+  };
 }

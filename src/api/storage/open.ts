@@ -18,7 +18,10 @@ export async function openStorage(url: string, opts: StorageOptions = {}): Promi
   if (scheme === 'etcd' || scheme === 'etcd+http' || scheme === 'etcd+https') {
     if (!rest) throw new Error(`storage: '${url}' names no endpoint; use etcd://127.0.0.1:2379`);
     const proto = scheme === 'etcd+https' ? 'https' : 'http';
-    const hosts = rest.split(',').filter(Boolean).map((h) => `${proto}://${h}`);
+    const hosts = rest
+      .split(',')
+      .filter(Boolean)
+      .map((h) => `${proto}://${h}`);
     const { EtcdStorage } = await import('./etcd.js');
     return new EtcdStorage(hosts, opts);
   }

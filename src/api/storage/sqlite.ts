@@ -48,6 +48,9 @@ interface Row {
 }
 
 const COLS = 'id, name, created, deleted, create_revision, prev_revision, value, old_value';
+/** A list needs neither the previous value nor prev_revision. */
+const LIST_COLS =
+  'k.id, k.name, k.created, k.deleted, k.create_revision, 0 AS prev_revision, k.value, NULL AS old_value';
 /** Revisions compacted per transaction, so writers interleave with a long compaction. */
 const COMPACT_BATCH = 1000;
 
@@ -77,6 +80,18 @@ function isUniqueViolation(e: unknown): boolean {
   return (e as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 
+/** A lock held past busy_timeout (by another process) is 'unavailable': the client retries. */
+function mapBusy(e: unknown): unknown {
+  const code = (e as { code?: string }).code ?? '';
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    return new StorageError(
+      'unavailable',
+      `the database is locked by another process: ${(e as Error).message}`,
+    );
+  }
+  return e;
+}
+
 export class SqliteStorage implements Storage {
   readonly backend = 'sqlite';
   readonly db: Database.Database;
@@ -98,6 +113,8 @@ export class SqliteStorage implements Storage {
     this.db = new Database(path, { timeout: 30_000 });
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
+    // 64 MiB page cache (default 2 MiB): lists read every object's page.
+    this.db.pragma('cache_size = -65536');
     this.db.exec(SCHEMA);
     // As kine at startup: fold a WAL left by a crash into the database file.
     this.db.pragma('wal_checkpoint(TRUNCATE)');
@@ -115,16 +132,20 @@ export class SqliteStorage implements Storage {
         `INSERT INTO kine (name, created, deleted, create_revision, prev_revision, lease, value, old_value)
          VALUES (?, ?, ?, ?, ?, 0, ?, ?)`,
       ),
-      // The newest row per name at or below the revision; deleted names drop out.
-      list: d.prepare<[string, string, number, number], Row>(
-        `SELECT ${COLS.replace(/(\w+)/g, 'k.$1')} FROM kine k JOIN (
-           SELECT MAX(id) AS mid FROM kine WHERE name > ? AND name < ? AND id <= ? GROUP BY name
-         ) m ON k.id = m.mid WHERE k.deleted = 0 ORDER BY k.name LIMIT ?`,
+      // The newest row per name at or below the revision, for up to `limit` names in name
+      // order (deleted ones included: the caller drops them and asks for more). Limiting the
+      // names before the join keeps a page's cost proportional to the page.
+      listAfter: d.prepare<[string, string, number, number], Row>(
+        `SELECT ${LIST_COLS} FROM (
+           SELECT name, MAX(id) AS mid FROM kine WHERE name > ? AND name < ? AND id <= ?
+           GROUP BY name ORDER BY name LIMIT ?
+         ) m JOIN kine k ON k.id = m.mid ORDER BY m.name`,
       ),
       listFrom: d.prepare<[string, string, number, number], Row>(
-        `SELECT ${COLS.replace(/(\w+)/g, 'k.$1')} FROM kine k JOIN (
-           SELECT MAX(id) AS mid FROM kine WHERE name >= ? AND name < ? AND id <= ? GROUP BY name
-         ) m ON k.id = m.mid WHERE k.deleted = 0 ORDER BY k.name LIMIT ?`,
+        `SELECT ${LIST_COLS} FROM (
+           SELECT name, MAX(id) AS mid FROM kine WHERE name >= ? AND name < ? AND id <= ?
+           GROUP BY name ORDER BY name LIMIT ?
+         ) m JOIN kine k ON k.id = m.mid ORDER BY m.name`,
       ),
       count: d.prepare<[string, string], { n: number }>(
         `SELECT COUNT(*) AS n FROM kine k JOIN (
@@ -175,7 +196,7 @@ export class SqliteStorage implements Storage {
         // Another writer took the same prev_revision (only possible with a second process).
         throw new StorageError('conflict', 'the key was written concurrently; read it and retry');
       }
-      throw e;
+      throw mapBusy(e);
     }
     const ev = toEvent(row);
     this.hub.publish(ev as WatchEvent & { kv: KeyValue });
@@ -212,17 +233,32 @@ export class SqliteStorage implements Storage {
       }
       const compacted = this.compactRev();
       if (revision < compacted) {
-        throw new StorageError('compacted', `revision ${revision} was compacted (at ${compacted})`, undefined, compacted);
+        throw new StorageError(
+          'compacted',
+          `revision ${revision} was compacted (at ${compacted})`,
+          undefined,
+          compacted,
+        );
       }
-      const limit = opts.limit && opts.limit > 0 ? opts.limit : -1;
+      const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
       const end = prefixEndString(prefix);
-      const rows =
-        opts.startAfter !== undefined && opts.startAfter >= prefix
-          ? this.q.list.all(opts.startAfter, end, revision, limit < 0 ? -1 : limit + 1)
-          : this.q.listFrom.all(prefix, end, revision, limit < 0 ? -1 : limit + 1);
-      const more = limit > 0 && rows.length > limit;
-      if (more) rows.length = limit;
-      return { items: rows.filter((r) => r.name.startsWith(prefix)).map(toKv), revision, more };
+      const items: KeyValue[] = [];
+      let after = opts.startAfter !== undefined && opts.startAfter >= prefix ? opts.startAfter : undefined;
+      // Names are fetched in batches of limit+1 until limit+1 live ones are found (deleted names
+      // take places in a batch); without a limit, in one go.
+      for (;;) {
+        const batch = limit ? limit + 1 - items.length : -1;
+        const rows =
+          after === undefined
+            ? this.q.listFrom.all(prefix, end, revision, batch)
+            : this.q.listAfter.all(after, end, revision, batch);
+        for (const r of rows) if (!r.deleted && r.name.startsWith(prefix)) items.push(toKv(r));
+        if (!limit || rows.length < batch || items.length > limit) break;
+        after = rows.at(-1)!.name;
+      }
+      const more = limit > 0 && items.length > limit;
+      if (more) items.length = limit;
+      return { items, revision, more };
     })();
   }
 
@@ -357,8 +393,19 @@ export class SqliteStorage implements Storage {
 
   /** Folds the WAL into the database and truncates it; returns SQLite's (busy, log, checkpointed). */
   checkpoint(): { busy: number; log: number; checkpointed: number } {
-    const r = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[];
-    return r[0]!;
+    // TRUNCATE waits for readers (in other connections) to leave the old snapshot; wait briefly
+    // only: this thread is the event loop. When busy, the WAL is truncated next time instead.
+    this.db.pragma('busy_timeout = 500');
+    try {
+      const r = this.db.pragma('wal_checkpoint(TRUNCATE)') as {
+        busy: number;
+        log: number;
+        checkpointed: number;
+      }[];
+      return r[0]!;
+    } finally {
+      this.db.pragma('busy_timeout = 30000');
+    }
   }
 
   async currentRevision(): Promise<number> {

@@ -107,6 +107,9 @@ export function kernelError(
 export class Tx {
   private undo: (() => Promise<void>)[] = [];
 
+  /** `missing`: why a file is absent (ENOENT), e.g. which ancestor did not hand its controller down. */
+  constructor(private readonly missing?: (file: string) => Promise<string | undefined>) {}
+
   async write(dir: string, file: string, value: string, ctx: WriteContext): Promise<void> {
     const path = join(dir, file);
     let restore = ctx.restore;
@@ -119,7 +122,9 @@ export class Tx {
       await writeCg(path, value);
     } catch (e) {
       const errno = errnoOf(e) ?? 'EIO';
-      const tail = ctx.explain ? await ctx.explain(errno) : undefined;
+      let tail = ctx.explain ? await ctx.explain(errno) : undefined;
+      if (tail === undefined && errno === 'ENOENT' && this.missing)
+        tail = await this.missing(file).catch(() => undefined);
       throw kernelError(path, value, ctx, e, tail);
     }
     const old = restore;

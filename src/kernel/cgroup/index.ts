@@ -2,7 +2,7 @@
 // Corral's cgroups live below the cgroup the caller was started in (per hierarchy on v1), in
 // `<own>/corral` unless `root` says otherwise.
 import { posix } from 'node:path';
-import { defaultHelperPath } from './helper.js';
+import { helperPath } from '../helper-path.js';
 import { detectLayout, dirOf, type CgroupLayout } from './mountinfo.js';
 import { CgroupError, type CgroupDriver, type CgroupManager } from './types.js';
 import { V1Manager } from './v1/manager.js';
@@ -70,7 +70,7 @@ function ownBase(own: string, root: string): string {
 export function openCgroups(opts: CgroupOptions = {}): CgroupDriver {
   const layout = opts.layout ?? detectLayout();
   const rootOpt = opts.root ?? DEFAULT_ROOT;
-  const helper = opts.helper ?? defaultHelperPath();
+  const helper = opts.helper ?? helperPath();
   if (rootOpt.split('/').includes('..'))
     throw new CgroupError(`--cgroup-root: ${rootOpt}: must not contain ..`, 'root', rootOpt);
   const place = (base: string, cgroupsPath: string): string =>
@@ -80,21 +80,41 @@ export function openCgroups(opts: CgroupOptions = {}): CgroupDriver {
       throw new CgroupError(`cgroupsPath: ${p}: must be a path without ..`, 'cgroupsPath', p);
   };
 
+  /** `dir`'s path from `mount`'s mount point; a clear error when it is not below it. */
+  const below = (key: string, dir: string | undefined, mount: string | undefined): string => {
+    const d = dir === undefined ? '' : posix.normalize(dir);
+    if (!mount || !d.startsWith('/') || dir!.split('/').includes('..') || !(d === mount || d.startsWith(mount + '/')))
+      throw new CgroupError(
+        `cgroup dirs: ${key}: ${dir ?? '(missing)'}: not a directory below this host's ${key} hierarchy${mount ? ` (${mount})` : ''}`,
+        'cgroupDirs',
+        dir,
+      );
+    return '/' + d.slice(mount.length).replace(/^\/+/, '');
+  };
+
   if (layout.mode === 'v2') {
     const mount = layout.unified!;
     const own = ownBase(layout.own.get('unified') ?? '/', rootOpt);
     const root = resolveRoot(own, rootOpt);
+    const v2 = (path: string): CgroupManager =>
+      new V2Manager(path, {
+        mountPoint: mount.mountPoint,
+        ownPath: own,
+        supervisorPath: posix.join(root, SUPERVISOR_LEAF),
+        helper,
+      });
     return {
       mode: 'v2',
       root,
       manager(cgroupsPath: string): CgroupManager {
         checkPath(cgroupsPath);
-        return new V2Manager(place(root, cgroupsPath), {
-          mountPoint: mount.mountPoint,
-          ownPath: own,
-          supervisorPath: posix.join(root, SUPERVISOR_LEAF),
-          helper,
-        });
+        return v2(place(root, cgroupsPath));
+      },
+      open(dirs: Record<string, string>): CgroupManager {
+        for (const key of Object.keys(dirs))
+          if (key !== 'unified')
+            throw new CgroupError(`cgroup dirs: ${key}: a v1 hierarchy, but this host is cgroup v2`, 'cgroupDirs', key);
+        return v2(below('unified', dirs.unified, mount.mountPoint));
       },
     };
   }
@@ -123,6 +143,24 @@ export function openCgroups(opts: CgroupOptions = {}): CgroupDriver {
         dirs[key] = dirOf(m, place(r, cgroupsPath));
       }
       return new V1Manager(place(primary, cgroupsPath), { dirs, mounts, helper });
+    },
+    open(recorded: Record<string, string>): CgroupManager {
+      const dirs: Record<string, string> = {};
+      let path: string | undefined;
+      let pathKey = '';
+      for (const [key, dir] of Object.entries(recorded)) {
+        const rel = below(key, dir, mounts[key]);
+        dirs[key] = posix.join(mounts[key]!, rel);
+        if (key === 'unified') continue;
+        // As manager() reports it: the path in the (primary) hierarchy, mount root included.
+        const m = layout.v1.get(key)!;
+        const inHierarchy = m.root === '/' ? rel : posix.join(m.root, rel);
+        const rank = (k: string): number => (k === 'memory' ? 0 : k === 'cpu' ? 1 : 2);
+        if (path === undefined || rank(key) < rank(pathKey)) [path, pathKey] = [inHierarchy, key];
+      }
+      if (Object.keys(dirs).length === 0)
+        throw new CgroupError('cgroup dirs: none recorded', 'cgroupDirs');
+      return new V1Manager(path ?? below('unified', dirs.unified, mounts.unified), { dirs, mounts, helper });
     },
   };
 }

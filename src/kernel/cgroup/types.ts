@@ -127,6 +127,11 @@ export interface CgroupDriver {
    * mount point; a relative one is placed below `root`.
    */
   manager(cgroupsPath: string): CgroupManager;
+  /**
+   * The manager of an existing cgroup, from its `dirs()` as noted when it was made. Another
+   * process (whose own cgroup, and so `root`, may differ per hierarchy) finds the same cgroup.
+   */
+  open(dirs: Record<string, string>): CgroupManager;
 }
 
 /** Errors a user can act on: which field, which value, what the kernel said. */

@@ -26,7 +26,12 @@ describe('etcd backend', { skip }, () => {
     t.after(() => s.close());
     await s.create('/a', Buffer.from('1'));
     const errors: Error[] = [];
-    const w = s.watch('/', 0, () => {}, (e) => errors.push(e));
+    const w = s.watch(
+      '/',
+      0,
+      () => {},
+      (e) => errors.push(e),
+    );
     t.after(() => w.close());
     await new Promise((r) => setTimeout(r, 200));
     await lone.stop();

@@ -22,7 +22,11 @@ const freshPath = (): string => join(dir, `s${n++}.db`);
 storageSuite('sqlite', () => ({
   open: (o) => openStorage(`sqlite:${freshPath()}`, o),
   rowsFor: (s, key) =>
-    ((s as SqliteStorage).db.prepare('SELECT COUNT(*) AS n FROM kine WHERE name = ?').get(key) as { n: number }).n,
+    (
+      (s as SqliteStorage).db.prepare('SELECT COUNT(*) AS n FROM kine WHERE name = ?').get(key) as {
+        n: number;
+      }
+    ).n,
 }));
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -37,12 +41,16 @@ const walSize = (path: string): number => {
 describe('storage: sqlite only', { timeout: 120_000 }, () => {
   it('keeps every acknowledged write across kill -9 of the writer', async () => {
     const path = freshPath();
-    const child = spawn(process.execPath, [join(here, 'writer-child.js'), path], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(here, 'writer-child.js'), path], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const acked = new Map<string, number>();
     let buf = '';
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<NodeJS.Signals | number | null>((r) => child.once('exit', (c, s) => r(s ?? c)));
+    const exited = new Promise<NodeJS.Signals | number | null>((r) =>
+      child.once('exit', (c, s) => r(s ?? c)),
+    );
     try {
       await new Promise<void>((res, rej) => {
         child.stdout.on('data', (d: Buffer) => {
@@ -65,7 +73,8 @@ describe('storage: sqlite only', { timeout: 120_000 }, () => {
       await exited;
     }
     // Lines still in the pipe were acknowledged too.
-    for (const l of buf.split('\n').filter((x) => x.includes(' '))) acked.set(l.split(' ')[0]!, Number(l.split(' ')[1]));
+    for (const l of buf.split('\n').filter((x) => x.includes(' ')))
+      acked.set(l.split(' ')[0]!, Number(l.split(' ')[1]));
 
     const check = new Database(path, { readonly: true });
     try {
@@ -105,11 +114,18 @@ describe('storage: sqlite only', { timeout: 120_000 }, () => {
       const rows = () => (s.db.prepare('SELECT COUNT(*) AS n FROM kine').get() as { n: number }).n;
       assert.equal(rows(), 5020);
       await s.compact((await s.currentRevision()) - 1000);
-      assert.equal(walSize(path), 0, `WAL was ${walBefore} bytes, still ${walSize(path)} after the checkpoint`);
+      assert.equal(
+        walSize(path),
+        0,
+        `WAL was ${walBefore} bytes, still ${walSize(path)} after the checkpoint`,
+      );
       assert.ok(rows() <= 1000 + 20, `${rows()} rows kept`);
-      const perKey = s.db.prepare('SELECT MAX(c) AS m FROM (SELECT COUNT(*) AS c FROM kine GROUP BY name)').get() as { m: number };
+      const perKey = s.db
+        .prepare('SELECT MAX(c) AS m FROM (SELECT COUNT(*) AS c FROM kine GROUP BY name)')
+        .get() as { m: number };
       assert.ok(perKey.m <= 1000 / 20 + 1, `${perKey.m} rows for one key`);
-      for (let k = 0; k < 20; k++) assert.equal((await s.get(`/lease/${k}`))?.modRevision, kvs[k]!.modRevision);
+      for (let k = 0; k < 20; k++)
+        assert.equal((await s.get(`/lease/${k}`))?.modRevision, kvs[k]!.modRevision);
     } finally {
       await s.close();
     }
@@ -144,7 +160,12 @@ describe('storage: sqlite only', { timeout: 120_000 }, () => {
     try {
       const events: WatchEvent[] = [];
       const errors: Error[] = [];
-      const w = s.watch('/', await s.currentRevision(), (e) => events.push(e), (e) => errors.push(e));
+      const w = s.watch(
+        '/',
+        await s.currentRevision(),
+        (e) => events.push(e),
+        (e) => errors.push(e),
+      );
       let secondReads = 0;
       const end = Date.now() + 2000;
       const writer = async (id: number): Promise<number> => {
@@ -167,7 +188,9 @@ describe('storage: sqlite only', { timeout: 120_000 }, () => {
       assert.ok(events.some((e) => e.type === 'progress'));
       assert.ok(secondReads > 0);
       assert.ok((await s.compactRevision()) > 0, 'the compactor ran');
-      const perKey = s.db.prepare('SELECT MAX(c) AS m FROM (SELECT COUNT(*) AS c FROM kine GROUP BY name)').get() as { m: number };
+      const perKey = s.db
+        .prepare('SELECT MAX(c) AS m FROM (SELECT COUNT(*) AS c FROM kine GROUP BY name)')
+        .get() as { m: number };
       assert.ok(perKey.m < writes / 4, `rows per key ${perKey.m} not bounded by compaction`);
     } finally {
       second.close();

@@ -2,7 +2,13 @@
 // Every test opens its own Storage, works under its own key prefix and closes what it opened.
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
-import { StorageError, type KeyValue, type Storage, type StorageOptions, type WatchEvent } from '../../../src/api/storage/types.js';
+import {
+  StorageError,
+  type KeyValue,
+  type Storage,
+  type StorageOptions,
+  type WatchEvent,
+} from '../../../src/api/storage/types.js';
 
 export interface BackendUnderTest {
   /** A Storage on the backend's store (fresh or shared: tests isolate by key prefix). */
@@ -51,7 +57,8 @@ function collect(t: TestContext, s: Storage, p: string, from: number) {
       const end = Date.now() + ms;
       while (!cond()) {
         if (errors.length) assert.fail(`${what}: watch failed: ${errors[0]!.message}`);
-        if (Date.now() > end) assert.fail(`${what}: not within ${ms} ms; events: ${JSON.stringify(summary(events))}`);
+        if (Date.now() > end)
+          assert.fail(`${what}: not within ${ms} ms; events: ${JSON.stringify(summary(events))}`);
         await new Promise((r) => setTimeout(r, 10));
       }
     },
@@ -60,7 +67,9 @@ function collect(t: TestContext, s: Storage, p: string, from: number) {
 
 function summary(events: WatchEvent[]): string[] {
   return events.map((e) =>
-    e.type === 'progress' ? `progress@${e.revision}` : `${e.type} ${e.kv.key}@${e.kv.modRevision}=${e.kv.value.toString()}`,
+    e.type === 'progress'
+      ? `progress@${e.revision}`
+      : `${e.type} ${e.kv.key}@${e.kv.modRevision}=${e.kv.value.toString()}`,
   );
 }
 
@@ -177,6 +186,21 @@ export function storageSuite(name: string, backend: () => BackendUnderTest): voi
           [`${p}x/d`, 'd2'],
         ],
       );
+      // Pages skip deleted keys and still fill up.
+      for (let i = 0; i < 10; i++) await s.create(`${p}z/${i}`, b(String(i)));
+      for (let i = 1; i <= 6; i++) await s.delete(`${p}z/${i}`);
+      const z1 = await s.list(`${p}z/`, { limit: 2 });
+      assert.deepEqual(
+        z1.items.map((i) => i.key),
+        [`${p}z/0`, `${p}z/7`],
+      );
+      assert.equal(z1.more, true);
+      const z2 = await s.list(`${p}z/`, { limit: 2, startAfter: `${p}z/7`, revision: z1.revision });
+      assert.deepEqual(
+        z2.items.map((i) => i.key),
+        [`${p}z/8`, `${p}z/9`],
+      );
+      assert.equal(z2.more, false);
       // A revision in the future is refused.
       await rejectsWith(s.list(`${p}x/`, { revision: now.revision + 1000 }), 'unavailable');
     });
@@ -232,7 +256,8 @@ export function storageSuite(name: string, backend: () => BackendUnderTest): voi
       const old = collect(t, s, p, r1.modRevision);
       await new Promise<void>((res, rej) => {
         const end = Date.now() + 10_000;
-        const tick = () => (old.errors.length ? res() : Date.now() > end ? rej(new Error('no error')) : setTimeout(tick, 10));
+        const tick = () =>
+          old.errors.length ? res() : Date.now() > end ? rej(new Error('no error')) : setTimeout(tick, 10);
         tick();
       });
       const err = old.errors[0];
@@ -259,7 +284,8 @@ export function storageSuite(name: string, backend: () => BackendUnderTest): voi
       const s = await open(t);
       const p = prefix();
       const state = new Map<string, number>(); // the writers' own view, for expected revisions
-      for (let i = 0; i < 20; i++) state.set(`${p}${i}`, (await s.create(`${p}${i}`, b(`v${i}`))).modRevision);
+      for (let i = 0; i < 20; i++)
+        state.set(`${p}${i}`, (await s.create(`${p}${i}`, b(`v${i}`))).modRevision);
       let maxRev = 0; // the newest write of any writer
       const wrote = (r: number): number => ((maxRev = Math.max(maxRev, r)), r);
       const writer = async (id: number): Promise<void> => {
@@ -275,7 +301,8 @@ export function storageSuite(name: string, backend: () => BackendUnderTest): voi
               state.delete(key);
             } else state.set(key, wrote((await s.update(key, b(`u${id}.${n}`), rev)).modRevision));
           } catch (e) {
-            if (!(e instanceof StorageError) || !['conflict', 'exists', 'not-found'].includes(e.code)) throw e;
+            if (!(e instanceof StorageError) || !['conflict', 'exists', 'not-found'].includes(e.code))
+              throw e;
             const cur = await s.get(key);
             if (cur) state.set(key, cur.modRevision);
             else state.delete(key);
@@ -302,11 +329,15 @@ export function storageSuite(name: string, backend: () => BackendUnderTest): voi
       await sleep(100);
       let last = R;
       for (const e of w.changes()) {
-        assert.ok(e.kv.modRevision > last, `revision ${e.kv.modRevision} after ${last}: out of order or repeated`);
+        assert.ok(
+          e.kv.modRevision > last,
+          `revision ${e.kv.modRevision} after ${last}: out of order or repeated`,
+        );
         last = e.kv.modRevision;
         if (e.type === 'put') {
           // An update's prev is exactly what the list+watch state held for the key.
-          if (e.prev) assert.equal(seen.get(e.kv.key)?.modRevision, e.prev.modRevision, `prev of ${e.kv.key}`);
+          if (e.prev)
+            assert.equal(seen.get(e.kv.key)?.modRevision, e.prev.modRevision, `prev of ${e.kv.key}`);
           else assert.equal(seen.get(e.kv.key), undefined, `create of ${e.kv.key} while present`);
           seen.set(e.kv.key, e.kv);
         } else {
@@ -318,7 +349,10 @@ export function storageSuite(name: string, backend: () => BackendUnderTest): voi
         [...seen.values()].sort((x, y) => (x.key < y.key ? -1 : 1)),
         final.items,
       );
-      assert.ok(w.changes().length > 50, `only ${w.changes().length} events: the writers did not overlap the list`);
+      assert.ok(
+        w.changes().length > 50,
+        `only ${w.changes().length} events: the writers did not overlap the list`,
+      );
     });
 
     it('lets exactly one of N parallel updates (and creates) from the same revision win', async (t) => {
@@ -339,7 +373,9 @@ export function storageSuite(name: string, backend: () => BackendUnderTest): voi
       }
       assert.deepEqual(await s.get(`${p}a`), won[0]!.value);
 
-      const creates = await Promise.allSettled(Array.from({ length: N }, (_, i) => s.create(`${p}new`, b(`c${i}`))));
+      const creates = await Promise.allSettled(
+        Array.from({ length: N }, (_, i) => s.create(`${p}new`, b(`c${i}`))),
+      );
       assert.equal(creates.filter((r) => r.status === 'fulfilled').length, 1);
       for (const r of creates) {
         if (r.status === 'rejected') assert.equal((r.reason as StorageError).code, 'exists');
@@ -368,7 +404,8 @@ export function storageSuite(name: string, backend: () => BackendUnderTest): voi
       const now = await s.list(p);
       assert.deepEqual(now.items, [...last.values()]);
       if (bt.rowsFor) {
-        for (let k = 0; k < 10; k++) assert.equal(bt.rowsFor(s, `${p}${k}`), k < 7 ? 1 : 0, `rows of key ${k}`);
+        for (let k = 0; k < 10; k++)
+          assert.equal(bt.rowsFor(s, `${p}${k}`), k < 7 ? 1 : 0, `rows of key ${k}`);
       }
       // Everything still works on compacted keys.
       const u = await s.update(`${p}0`, b('after'), last.get(`${p}0`)!.modRevision);
@@ -395,7 +432,7 @@ export function storageSuite(name: string, backend: () => BackendUnderTest): voi
       let kv = await s.create(`${p}a`, b('0'));
       for (let i = 1; i <= 300; i++) kv = await s.update(`${p}a`, b(String(i)), kv.modRevision);
       const end = Date.now() + 10_000;
-      let c = 0;
+      let c: number;
       while ((c = await s.compactRevision()) < kv.modRevision - 150) {
         assert.ok(Date.now() < end, `compact revision ${c} did not reach ${kv.modRevision - 150}`);
         await sleep(20);
@@ -442,7 +479,9 @@ export function storageSuite(name: string, backend: () => BackendUnderTest): voi
       const p = prefix();
       const w = collect(t, s, p, await s.currentRevision());
       const kv = await s.create(`${p}a`, b('1'));
-      await w.waitFor('progress', () => w.events.some((e) => e.type === 'progress' && e.revision >= kv.modRevision));
+      await w.waitFor('progress', () =>
+        w.events.some((e) => e.type === 'progress' && e.revision >= kv.modRevision),
+      );
       // Progress never goes backwards and never precedes an event it covers.
       let last = 0;
       for (const e of w.events) {

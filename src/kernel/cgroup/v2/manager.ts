@@ -78,37 +78,105 @@ export class V2Manager implements CgroupManager {
   /** Enable the wanted controllers for the children of cgroup `p` (never for ancestors of our own). */
   private async enableControllers(p: string): Promise<void> {
     const own = this.o.ownPath;
-    if (own !== '/' && !(p === own || p.startsWith(own + '/'))) return;
+    if (!this.isMine(p)) return;
     const dir = join(this.o.mountPoint, p);
-    const avail = ((await readText(dir, 'cgroup.controllers')) ?? '').trim().split(/\s+/);
-    const enabled = ((await readText(dir, 'cgroup.subtree_control')) ?? '').trim().split(/\s+/);
-    const missing = WANTED_CONTROLLERS.filter((c) => avail.includes(c) && !enabled.includes(c));
+    const missing = await this.notEnabled(dir);
+    if (missing.length === 0) return;
+    // No internal processes: a cgroup with processes cannot hand domain controllers to its
+    // children. Threaded ones (cpuset, cpu, pids) it can, but that turns it into a thread root
+    // whose new children are "domain invalid" and get no controllers at all. So leave first.
+    if (p === own && own !== '/') await this.vacateOwn(dir);
     for (const c of missing) {
       try {
         await writeCg(join(dir, 'cgroup.subtree_control'), `+${c}`);
       } catch (e) {
         if (errnoOf(e) === 'EBUSY' && p === own && own !== '/') {
-          // No internal processes: our own cgroup cannot hand out controllers while we sit in it.
-          await this.moveSelfToSupervisor();
-          await writeCg(join(dir, 'cgroup.subtree_control'), `+${c}`).catch((e2: unknown) => {
-            throw new CgroupError(
-              `cannot enable the ${c} controller below ${p}: it still has processes of its own (${(e2 as Error).message}); ` +
-                'start corral in a cgroup of its own or pass --cgroup-root',
-              undefined,
-              undefined,
-              errnoOf(e2),
-            );
-          });
+          // A process joined after the check (or it was not a process of ours to move).
+          throw this.othersError(await this.procsOf(dir));
         }
-        // Other failures (e.g. a threaded subtree) leave the controller off; writes needing it fail clearly.
+        // Other failures (e.g. a threaded subtree) leave the controller off; writes needing it
+        // then fail naming where it stopped (whyMissing).
       }
     }
   }
 
-  private async moveSelfToSupervisor(): Promise<void> {
+  /** Inside our own cgroup (where we may write), or everywhere when that is the root. */
+  private isMine(p: string): boolean {
+    const own = this.o.ownPath;
+    return own === '/' || p === own || p.startsWith(own + '/');
+  }
+
+  /** Wanted controllers available in `dir` but not yet enabled for its children. */
+  private async notEnabled(dir: string): Promise<string[]> {
+    const avail = words(await readText(dir, 'cgroup.controllers'));
+    const enabled = words(await readText(dir, 'cgroup.subtree_control'));
+    return WANTED_CONTROLLERS.filter((c) => avail.includes(c) && !enabled.includes(c));
+  }
+
+  private async procsOf(dir: string): Promise<number[]> {
+    return words(await readText(dir, 'cgroup.procs')).map(Number);
+  }
+
+  /** Move this process out of our own cgroup (into the supervisor leaf) so it becomes an inner node. */
+  private async vacateOwn(dir: string): Promise<void> {
+    const procs = await this.procsOf(dir);
+    if (procs.length === 0) return;
+    // Moving only ourselves would not empty it; moving the others is not ours to do.
+    if (procs.some((p) => p !== process.pid)) throw this.othersError(procs);
     const sup = join(this.o.mountPoint, this.o.supervisorPath);
     await mkdir(sup, { recursive: true });
-    await writeCg(join(sup, 'cgroup.procs'), String(process.pid));
+    try {
+      await writeCg(join(sup, 'cgroup.procs'), String(process.pid));
+    } catch (e) {
+      throw new CgroupError(
+        `cgroup v2: cannot move corral (pid ${process.pid}) into ${this.o.supervisorPath} to free ${this.o.ownPath} for controllers: ${(e as Error).message}`,
+        'cgroupRoot',
+        this.o.supervisorPath,
+        errnoOf(e),
+      );
+    }
+  }
+
+  private othersError(procs: number[]): CgroupError {
+    const own = this.o.ownPath;
+    const others = procs.filter((p) => p !== process.pid);
+    return new CgroupError(
+      `cgroup v2: ${own} has other processes (pids ${others.join(' ') || '?'}), so controllers cannot be enabled below it; ` +
+        'start corral in its own cgroup (e.g. systemd-run --scope -p Delegate=yes …) or pass --cgroup-root',
+      'cgroupRoot',
+      own,
+      'EBUSY',
+    );
+  }
+
+  /**
+   * Why a controller's file (`pids.max` ...) is missing here: the first cgroup on the way down
+   * that does not hand the controller to its children, and what to do about it.
+   */
+  private async whyMissing(file: string): Promise<string | undefined> {
+    const ctrl = file.split('.')[0]!;
+    if (!WANTED_CONTROLLERS.includes(ctrl)) return undefined;
+    const segs = this.path.split('/').filter(Boolean);
+    for (let i = 0; i < segs.length; i++) {
+      const p = '/' + segs.slice(0, i).join('/');
+      const dir = join(this.o.mountPoint, p);
+      if (!words(await readText(dir, 'cgroup.controllers')).includes(ctrl))
+        return `${file} does not exist: this kernel has no ${ctrl} controller (${dir}/cgroup.controllers)`;
+      if (words(await readText(dir, 'cgroup.subtree_control')).includes(ctrl)) continue;
+      if (!this.isMine(p)) {
+        return (
+          `${file} does not exist: the ${ctrl} controller is not delegated to ${this.o.ownPath} ` +
+          `(${p}/cgroup.subtree_control lacks it); enable it there (echo +${ctrl} > ${dir}/cgroup.subtree_control) ` +
+          'or start corral with controllers delegated (e.g. systemd-run --scope -p Delegate=yes …)'
+        );
+      }
+      const type = (await readText(dir, 'cgroup.type'))?.trim();
+      return (
+        `${file} does not exist: the ${ctrl} controller could not be enabled in ${p}/cgroup.subtree_control` +
+        (type && type !== 'domain' ? ` (its cgroup.type is ${type})` : '')
+      );
+    }
+    return undefined;
   }
 
   async addProcess(pid: number): Promise<void> {
@@ -140,7 +208,7 @@ export class V2Manager implements CgroupManager {
 
   private async apply(r: LinuxResources, update: boolean): Promise<void> {
     const ctx: ApplyContext = { update, helper: this.o.helper };
-    const tx = new Tx();
+    const tx = new Tx((file) => this.whyMissing(file));
     try {
       for (const a of APPLY) await a(tx, this.dir, r, ctx);
     } catch (e) {
@@ -224,6 +292,10 @@ export class V2Manager implements CgroupManager {
     await this.killAll();
     await removeTree(this.dir);
   }
+}
+
+function words(text: string | undefined): string[] {
+  return (text ?? '').split(/\s+/).filter(Boolean);
 }
 
 export function v2Path(...parts: string[]): string {
