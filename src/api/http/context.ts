@@ -1,5 +1,6 @@
 // What every handler gets: the stores by kind, the caller, and the response helpers' settings.
 import type { Store } from '../registry/store.js';
+import type { Authorizer } from '../auth/types.js';
 import type { ResourceDef, UserInfo } from '../resources/types.js';
 
 export interface ServerContext {
@@ -8,6 +9,7 @@ export interface ServerContext {
   watchTimeoutSeconds: number;
   bookmarkEveryMs: number;
   log: (msg: string) => void;
+  authorize: Authorizer;
 }
 
 export interface RequestContext {

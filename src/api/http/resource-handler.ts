@@ -1,7 +1,8 @@
 // The REST handlers of a kind: get, list, watch, create, update, patch, delete and
 // deletecollection, with Kubernetes' query parameters, status codes and representations.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApiError, badRequest, methodNotSupported } from '../errors.js';
+import { forbiddenMessage, type AuthzAttributes } from '../auth/types.js';
+import { ApiError, badRequest, forbidden, methodNotSupported } from '../errors.js';
 import { withTypeMeta } from '../registry/object.js';
 import type { DeleteOptions, WriteOptions } from '../registry/options.js';
 import type { Store } from '../registry/store.js';
@@ -33,6 +34,7 @@ export async function handleResource(
   const gr = { group: def.group, plural: def.plural };
   if (info.subresource && !def.subresources?.[info.subresource]) throw notServed();
   const q = rc.url.searchParams;
+  await authorize(ctx, rc, info);
   const opts: WriteOptions = {
     dryRun: dryRun(q.get('dryRun')),
     fieldManager: q.get('fieldManager') ?? undefined,
@@ -47,7 +49,8 @@ export async function handleResource(
       'Ignore',
       () => {},
     );
-    const answer = await def.virtual(withTypeMeta(def, body), rc.user);
+    const authorize = async (a: AuthzAttributes) => ctx.authorize(a);
+    const answer = await def.virtual(withTypeMeta(def, body), { user: rc.user, authorize });
     return sendJSON(res, 201, withTypeMeta(def, answer));
   }
   if (
@@ -303,6 +306,22 @@ function represent(
     };
   }
   return partialMetadata(objects[0]!, rep.version);
+}
+
+async function authorize(ctx: ServerContext, rc: RequestContext, info: ResourceRequest): Promise<void> {
+  const attrs: AuthzAttributes = {
+    user: rc.user,
+    verb: info.verb === 'connect' ? 'get' : info.verb,
+    namespace: info.resource === 'namespaces' ? '' : info.namespace,
+    apiGroup: info.group,
+    resource: info.resource,
+    subresource: info.subresource,
+    name: info.name,
+  };
+  const d = await ctx.authorize(attrs);
+  if (!d.allowed) {
+    throw forbidden({ group: info.group, plural: info.resource }, info.name, forbiddenMessage(attrs));
+  }
 }
 
 const manager = (req: IncomingMessage, opts: WriteOptions) =>

@@ -2,9 +2,8 @@
 // authorizer exists everything is allowed, as with `--authorization-mode=AlwaysAllow`.
 import { define } from './define.js';
 import { obj, arr, map } from './schema.js';
-import type { KObject, ResourceDef, UserInfo } from './types.js';
+import type { KObject, ResourceDef, ReviewContext } from './types.js';
 
-const ALLOW_REASON = 'no authorizer configured yet: every request is allowed';
 const resourceAttributes = obj({
   namespace: 'string',
   verb: 'string',
@@ -31,7 +30,7 @@ const review = (
   plural: string,
   namespaced: boolean,
   spec: Record<string, never> | object,
-  answer: (o: KObject, u: UserInfo) => KObject,
+  answer: (o: KObject, ctx: ReviewContext) => KObject | Promise<KObject>,
 ): ResourceDef =>
   define({
     group: 'authorization.k8s.io',
@@ -44,28 +43,74 @@ const review = (
     virtual: answer,
   });
 
-const allowed = (o: KObject): KObject => ({ ...o, status: { allowed: true, reason: ALLOW_REASON } });
+type Attrs = {
+  namespace?: string;
+  verb?: string;
+  group?: string;
+  resource?: string;
+  subresource?: string;
+  name?: string;
+};
+
+/** Answers an access review with the server's authorizer, for the caller or the named subject. */
+async function answerReview(o: KObject, ctx: ReviewContext, self: boolean): Promise<KObject> {
+  const spec = (o.spec ?? {}) as {
+    resourceAttributes?: Attrs;
+    nonResourceAttributes?: { path?: string; verb?: string };
+    user?: string;
+    groups?: string[];
+    uid?: string;
+  };
+  const user = self
+    ? ctx.user
+    : { username: spec.user ?? '', groups: spec.groups ?? [], ...(spec.uid ? { uid: spec.uid } : {}) };
+  const ra = spec.resourceAttributes;
+  const nra = spec.nonResourceAttributes;
+  const d = await ctx.authorize(
+    ra
+      ? {
+          user,
+          verb: ra.verb ?? '',
+          namespace: ra.namespace ?? (self ? '' : (o.metadata.namespace ?? '')),
+          apiGroup: ra.group ?? '',
+          resource: ra.resource ?? '',
+          subresource: ra.subresource ?? '',
+          name: ra.name ?? '',
+        }
+      : {
+          user,
+          verb: nra?.verb ?? '',
+          namespace: '',
+          apiGroup: '',
+          resource: '',
+          subresource: '',
+          name: '',
+          path: nra?.path ?? '',
+        },
+  );
+  return { ...o, status: { allowed: d.allowed, ...(d.reason ? { reason: d.reason } : {}) } };
+}
 
 export const selfsubjectaccessreviews = review(
   'SelfSubjectAccessReview',
   'selfsubjectaccessreviews',
   false,
   { resourceAttributes, nonResourceAttributes },
-  allowed,
+  (o, c) => answerReview(o, c, true),
 );
 export const subjectaccessreviews = review(
   'SubjectAccessReview',
   'subjectaccessreviews',
   false,
   accessSpec,
-  allowed,
+  (o, c) => answerReview(o, c, false),
 );
 export const localsubjectaccessreviews = review(
   'LocalSubjectAccessReview',
   'localsubjectaccessreviews',
   true,
   accessSpec,
-  allowed,
+  (o, c) => answerReview(o, c, false),
 );
 export const selfsubjectrulesreviews = review(
   'SelfSubjectRulesReview',
@@ -90,7 +135,7 @@ export const selfsubjectreviews = define({
   namespaced: false,
   verbs: ['create'],
   schema: { status: 'any' },
-  virtual: (o, user) => ({
+  virtual: (o, { user }) => ({
     ...o,
     status: {
       userInfo: { username: user.username, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups },

@@ -94,9 +94,24 @@ export interface ResourceDef {
   /** Known fields below the top level (apiVersion/kind/metadata are implied). */
   schema: Record<string, Schema>;
   /** Create-only virtual kinds (access reviews) answer POST with a computed object. */
-  virtual?: (obj: KObject, user: UserInfo) => KObject | Promise<KObject>;
+  virtual?: (obj: KObject, ctx: ReviewContext) => KObject | Promise<KObject>;
   /** One-line description for OpenAPI / explain. */
   description?: string;
+}
+
+/** What a review kind may use to answer: the caller, and the server's authorizer. */
+export interface ReviewContext {
+  user: UserInfo;
+  authorize: (a: {
+    user: UserInfo;
+    verb: string;
+    namespace: string;
+    apiGroup: string;
+    resource: string;
+    subresource: string;
+    name: string;
+    path?: string;
+  }) => Promise<{ allowed: boolean; reason?: string }>;
 }
 
 export interface UserInfo {

@@ -2,6 +2,7 @@
 // in-process controllers (garbage collector, namespace lifecycle) and periodic compaction.
 import type http from 'node:http';
 import { admitAll, type Admission } from '../admission/types.js';
+import { alwaysAllow, type Authorizer } from '../auth/types.js';
 import { Controllers } from '../controllers/gc.js';
 import type { ServerContext } from '../http/context.js';
 import { createHttpServer, listen, type TlsMaterial } from '../http/server.js';
@@ -19,6 +20,7 @@ export interface ApiServerOptions {
   /** Without TLS material the server speaks plain HTTP and treats every caller as admin (tests). */
   tls?: TlsMaterial;
   admission?: Admission;
+  authorizer?: Authorizer;
   log?: (msg: string) => void;
   watchTimeoutSeconds?: number;
   bookmarkEveryMs?: number;
@@ -45,6 +47,7 @@ export class ApiServer {
       watchTimeoutSeconds: o.watchTimeoutSeconds ?? 1800,
       bookmarkEveryMs: o.bookmarkEveryMs ?? 60_000,
       log,
+      authorize: o.authorizer ?? alwaysAllow,
     };
     const host = o.host ?? '127.0.0.1';
     const server = createHttpServer(ctx, { host, port: o.port ?? 0, tls: o.tls });

@@ -83,7 +83,12 @@ export function openCgroups(opts: CgroupOptions = {}): CgroupDriver {
   /** `dir`'s path from `mount`'s mount point; a clear error when it is not below it. */
   const below = (key: string, dir: string | undefined, mount: string | undefined): string => {
     const d = dir === undefined ? '' : posix.normalize(dir);
-    if (!mount || !d.startsWith('/') || dir!.split('/').includes('..') || !(d === mount || d.startsWith(mount + '/')))
+    if (
+      !mount ||
+      !d.startsWith('/') ||
+      dir!.split('/').includes('..') ||
+      !(d === mount || d.startsWith(mount + '/'))
+    )
       throw new CgroupError(
         `cgroup dirs: ${key}: ${dir ?? '(missing)'}: not a directory below this host's ${key} hierarchy${mount ? ` (${mount})` : ''}`,
         'cgroupDirs',
@@ -113,7 +118,11 @@ export function openCgroups(opts: CgroupOptions = {}): CgroupDriver {
       open(dirs: Record<string, string>): CgroupManager {
         for (const key of Object.keys(dirs))
           if (key !== 'unified')
-            throw new CgroupError(`cgroup dirs: ${key}: a v1 hierarchy, but this host is cgroup v2`, 'cgroupDirs', key);
+            throw new CgroupError(
+              `cgroup dirs: ${key}: a v1 hierarchy, but this host is cgroup v2`,
+              'cgroupDirs',
+              key,
+            );
         return v2(below('unified', dirs.unified, mount.mountPoint));
       },
     };
@@ -158,8 +167,7 @@ export function openCgroups(opts: CgroupOptions = {}): CgroupDriver {
         const rank = (k: string): number => (k === 'memory' ? 0 : k === 'cpu' ? 1 : 2);
         if (path === undefined || rank(key) < rank(pathKey)) [path, pathKey] = [inHierarchy, key];
       }
-      if (Object.keys(dirs).length === 0)
-        throw new CgroupError('cgroup dirs: none recorded', 'cgroupDirs');
+      if (Object.keys(dirs).length === 0) throw new CgroupError('cgroup dirs: none recorded', 'cgroupDirs');
       return new V1Manager(path ?? below('unified', dirs.unified, mounts.unified), { dirs, mounts, helper });
     },
   };

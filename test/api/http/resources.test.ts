@@ -279,3 +279,42 @@ test('resource handlers', async (t) => {
     assert.fail(`${path} is still there`);
   }
 });
+
+test('the authorizer hook decides requests and access reviews', async (t) => {
+  const api = await startTestApi({
+    authorizer: (a) => ({
+      allowed:
+        a.user.username !== 'alice' ||
+        (a.namespace === 'dev' && a.verb === 'get') ||
+        a.resource === 'selfsubjectaccessreviews',
+      reason: 'test policy',
+    }),
+  });
+  t.after(() => api.server.stop());
+  const alice = { 'Impersonate-User': 'alice' };
+  const denied = await api.call('GET', '/api/v1/namespaces/prod/pods', undefined, alice);
+  assert.equal(denied.status, 403);
+  assert.equal(
+    denied.body.message,
+    'pods is forbidden: User "alice" cannot list resource "pods" in API group "" in the namespace "prod"',
+  );
+  const ns = await api.call('GET', '/api/v1/namespaces', undefined, alice);
+  assert.equal(
+    ns.body.message,
+    'namespaces is forbidden: User "alice" cannot list resource "namespaces" in API group "" at the cluster scope',
+  );
+  const exec = await api.call('POST', '/api/v1/namespaces/dev/pods/web/exec', undefined, alice);
+  assert.equal(
+    exec.body.message,
+    'pods "web" is forbidden: User "alice" cannot create resource "pods/exec" in API group "" in the namespace "dev"',
+  );
+  const review = (verb: string) =>
+    api.call(
+      'POST',
+      '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+      { spec: { resourceAttributes: { namespace: 'dev', verb, resource: 'pods' } } },
+      alice,
+    );
+  assert.equal((await review('get')).body.status.allowed, true);
+  assert.equal((await review('delete')).body.status.allowed, false);
+});

@@ -50,6 +50,35 @@ test('unified mount table → v2 driver; the supervisor leaf is seen through', (
   assert.throws(() => b.manager('../escape'), /without \.\./);
 });
 
+test('open(dirs): another process, placed elsewhere, reopens the same cgroup from its dirs', () => {
+  const a = openCgroups({ layout: detectLayout(HYBRID, HYBRID_SELF), helper: '' });
+  const made = a.manager('pod1/ctr');
+  // The other process sits in other cgroups: manager() of the same cgroupsPath lands elsewhere.
+  const b = openCgroups({
+    layout: detectLayout(HYBRID, '4:memory:/other\n3:pids:/x\n2:cpu,cpuacct:/\n1:name=systemd:/\n0::/y\n'),
+    helper: '',
+  });
+  assert.notDeepEqual(b.manager('pod1/ctr').dirs(), made.dirs());
+  const reopened = b.open(made.dirs());
+  assert.deepEqual(reopened.dirs(), made.dirs());
+  assert.equal(reopened.path, made.path);
+  // A directory outside the hierarchy (or a missing one) is refused, naming the key.
+  assert.throws(() => b.open({ memory: '/tmp/x' }), /cgroup dirs: memory: \/tmp\/x: not a directory below/);
+  assert.throws(() => b.open({ memory: '/sys/fs/cgroup/memory/../pids/x' }), /cgroup dirs: memory/);
+  assert.throws(() => b.open({ rdma: '/sys/fs/cgroup/rdma/x' }), /cgroup dirs: rdma/);
+  assert.throws(() => b.open({}), /none recorded/);
+
+  const v2a = openCgroups({ layout: detectLayout(UNIFIED, '0::/user.slice/x\n'), helper: '' });
+  const v2b = openCgroups({ layout: detectLayout(UNIFIED, '0::/\n'), helper: '' });
+  const c = v2a.manager('c1');
+  assert.equal(v2b.open(c.dirs()).path, '/user.slice/x/corral/c1');
+  assert.deepEqual(v2b.open(c.dirs()).dirs(), c.dirs());
+  assert.throws(
+    () => v2b.open({ memory: '/sys/fs/cgroup/memory/x' }),
+    /a v1 hierarchy, but this host is cgroup v2/,
+  );
+});
+
 test('device program: prelude, one block per rule in reverse, default deny', () => {
   const rules = normalizeRules([
     { allow: false, access: 'rwm' },
