@@ -74,6 +74,10 @@ async function bench(name: string, s: Storage): Promise<string> {
   const l = await s.list('/registry/pods/');
   const listMs = performance.now() - t;
   if (l.items.length !== OBJECTS) throw new Error(`list returned ${l.items.length} of ${OBJECTS}`);
+  // One page of 500 in the middle, as a paginating client asks.
+  t = performance.now();
+  await s.list('/registry/pods/', { limit: 500, startAfter: key(Math.floor(OBJECTS / 2)) });
+  const pageMs = performance.now() - t;
 
   // Watch delivery: write → onEvent, sequentially.
   const watchLat: number[] = [];
@@ -99,7 +103,7 @@ async function bench(name: string, s: Storage): Promise<string> {
   const g = (x: number) => x.toFixed(3).padStart(8);
   return (
     `${name.padEnd(8)}${f(createPerS)}${f(getPerS)}${f(get32PerS)}${g(pct(lat, 0.5))}${g(pct(lat, 0.99))}` +
-    `${listMs.toFixed(0).padStart(9)}${g(pct(watchLat, 0.5))}${g(pct(watchLat, 0.99))}`
+    `${listMs.toFixed(0).padStart(9)}${pageMs.toFixed(1).padStart(9)}${g(pct(watchLat, 0.5))}${g(pct(watchLat, 0.99))}`
   );
 }
 
@@ -134,6 +138,6 @@ try {
 console.log(`api storage, ${OBJECTS} objects of ~1 KB (ms for latencies)`);
 console.log(
   `${'backend'.padEnd(8)}${'create/s'.padStart(9)}${'get/s'.padStart(9)}${'get/s@32'.padStart(9)}` +
-    `${'upd p50'.padStart(8)}${'upd p99'.padStart(8)}${'list ms'.padStart(9)}${'watch50'.padStart(8)}${'watch99'.padStart(8)}`,
+    `${'upd p50'.padStart(8)}${'upd p99'.padStart(8)}${'list ms'.padStart(9)}${'page500'.padStart(9)}${'watch50'.padStart(8)}${'watch99'.padStart(8)}`,
 );
 for (const l of lines) console.log(l);

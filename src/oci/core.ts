@@ -38,7 +38,9 @@ export class RuntimeCore {
 
   async manager(r: ContainerRecord): Promise<CgroupManager | undefined> {
     if (!r.cgroupsPath) return undefined;
-    return (await this.cgroups())?.manager(r.cgroupsPath);
+    const driver = await this.cgroups();
+    // From the directories noted at create (records made before that: from the path).
+    return r.cgroupDirMap ? driver?.open(r.cgroupDirMap) : driver?.manager(r.cgroupsPath);
   }
 
   async needManager(r: ContainerRecord, what: string): Promise<CgroupManager> {

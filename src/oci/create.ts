@@ -26,15 +26,19 @@ export function exitCode(e: { code: number | null; signal: NodeJS.Signals | null
 
 /**
  * What status checks and delete need of the cgroup, noted so that they need no driver: the file
- * the driver's frozen() reads, and the directories (freezer last: see lifecycle.ts removeEmpty).
+ * the driver's frozen() reads, and the directories (freezer last: see lifecycle.ts removeEmpty);
+ * and the directories by hierarchy, from which a driver in another process reopens it.
  */
-function cgroupNotes(mgr: CgroupManager): Pick<ContainerRecord, 'freezerFile' | 'cgroupDirs'> {
+function cgroupNotes(
+  mgr: CgroupManager,
+): Pick<ContainerRecord, 'freezerFile' | 'cgroupDirs' | 'cgroupDirMap'> {
   const dirs = mgr.dirs();
   const freezer = mgr.mode === 'v2' ? dirs.unified : dirs.freezer;
   const all = [...new Set(Object.values(dirs))].filter((d) => d !== freezer);
   return {
     freezerFile: freezer ? join(freezer, mgr.mode === 'v2' ? 'cgroup.events' : 'freezer.state') : '',
     cgroupDirs: freezer ? [...all, freezer] : all,
+    cgroupDirMap: dirs,
   };
 }
 

@@ -38,6 +38,11 @@ export interface ContainerRecord {
   freezerFile?: string;
   /** The cgroup's directories (one per v1 hierarchy; v2: one), the freezer's last. */
   cgroupDirs?: string[];
+  /**
+   * The cgroup's directories by hierarchy (manager.dirs()): how the driver reopens it. Another
+   * process's own cgroup, and so what it makes of cgroupsPath, may differ per hierarchy.
+   */
+  cgroupDirMap?: Record<string, string>;
   /** The config the container was created from (exec and hooks need it after the bundle changed). */
   config: Spec;
   /** Set once the helper reported `created` (until then the container is `creating`). */

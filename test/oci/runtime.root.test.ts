@@ -7,6 +7,7 @@ import { readFileSync, readlinkSync, writeFileSync, chmodSync, existsSync } from
 import { join } from 'node:path';
 import { bundle, capture, isRoot, runIn, runtime, uniqueId } from './support.js';
 import type { Spec } from '../../src/oci/spec.js';
+import { Runtime } from '../../src/oci/runtime.js';
 
 const skip = !isRoot && 'needs root';
 
@@ -231,6 +232,29 @@ test(
     assert.equal(JSON.parse(readFileSync(join(hookDir, 'poststop.json'), 'utf8')).status, 'stopped');
     await assert.rejects(rt.state(id), /does not exist/);
     assert.equal(existsSync(rt.store.dir(id)), false);
+  },
+);
+
+test(
+  'another runtime instance, whose cgroup root differs, pauses and deletes from the noted dirs',
+  { skip },
+  async (t) => {
+    const rt = runtime(t);
+    const b = bundle(t, ['sleep', '100']);
+    const id = uniqueId();
+    await rt.create(id, b.dir, { stdio: ['ignore', 'ignore', 'ignore'] });
+    await rt.start(id);
+    const dirs = rt.store.load(id).cgroupDirMap!;
+    assert.ok(dirs && Object.keys(dirs).length > 0, 'create notes the cgroup directories by hierarchy');
+    for (const d of Object.values(dirs)) assert.ok(existsSync(d), d);
+    // As another process would be: its own cgroup (here: its root) resolves cgroupsPath elsewhere.
+    const other = new Runtime({ root: rt.root, cgroupRoot: `corral-other-${process.pid}` });
+    await other.pause(id);
+    assert.equal((await rt.state(id)).status, 'paused');
+    await other.resume(id);
+    assert.equal((await rt.state(id)).status, 'running');
+    await other.delete(id, { force: true });
+    for (const d of Object.values(dirs)) assert.equal(existsSync(d), false, `${d} left behind`);
   },
 );
 

@@ -100,7 +100,7 @@ export class Controllers {
   /** Once at start: the owner graph, and deletions a previous run left unfinished. */
   private async scanAll(): Promise<void> {
     for (const [def, store] of this.stores) {
-      if (def.virtual) continue;
+      if (def.virtual || def.storedAs) continue;
       const items = (await store.list({})).items;
       for (const o of items)
         this.owners.set(
@@ -150,7 +150,7 @@ export class Controllers {
     const name = ns.metadata.name!;
     let remaining = 0;
     for (const [def, store] of this.stores) {
-      if (!def.namespaced || def.virtual) continue;
+      if (!def.namespaced || def.virtual || def.storedAs) continue;
       const list = await store.list({ namespace: name });
       for (const o of list.items) {
         remaining++;

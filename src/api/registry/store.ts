@@ -17,7 +17,7 @@ import type { Admission } from '../admission/types.js';
 import { namespaces } from '../resources/namespaces.js';
 import { metadataErrors, type NameRule } from '../resources/validation.js';
 import type { KObject, ResourceDef } from '../resources/types.js';
-import { StorageError, type Storage } from '../storage/types.js';
+import { StorageError, type KeyValue, type Storage } from '../storage/types.js';
 import { markDeleting, readyToRemove } from './deletion.js';
 import { keyFor, prefixFor } from './keys.js';
 import { sameJSON } from '../resources/canonical.js';
@@ -52,18 +52,40 @@ export class Store {
     private readonly admit: Admission,
   ) {}
 
+  /** Where objects live: a kind stored as another kind's representation shares its keys. */
+  prefix(namespace?: string): string {
+    return prefixFor(this.def.storedAs?.def ?? this.def, namespace);
+  }
+
+  key(namespace: string, name: string): string {
+    return keyFor(this.def.storedAs?.def ?? this.def, namespace, name);
+  }
+
+  /** The stored value as this kind, with resourceVersion = the revision. */
+  decode(kv: KeyValue, revision = kv.modRevision): KObject {
+    const o = decode(kv, revision);
+    if (!this.def.storedAs) return o;
+    const out = this.def.storedAs.fromStored(o);
+    out.metadata.resourceVersion = String(revision);
+    return out;
+  }
+
+  private encode(o: KObject): Buffer {
+    return encode(this.def.storedAs ? this.def.storedAs.toStored(o) : o);
+  }
+
   private get gr() {
     return { group: this.def.group, plural: this.def.plural };
   }
 
   async get(namespace: string, name: string): Promise<KObject> {
-    const kv = await this.storage.get(keyFor(this.def, namespace, name));
+    const kv = await this.storage.get(this.key(namespace, name));
     if (!kv) throw notFound(this.gr, name);
-    return decode(kv);
+    return this.decode(kv);
   }
 
   async list(opts: ListOptions = {}): Promise<ListOutcome> {
-    const prefix = prefixFor(this.def, opts.namespace);
+    const prefix = this.prefix(opts.namespace);
     let startAfter: string | undefined;
     let revision: number | undefined;
     if (opts.continue) {
@@ -103,7 +125,7 @@ export class Store {
             break;
           }
           lastKey = kv.key;
-          const o = decode(kv);
+          const o = this.decode(kv);
           if (matches(this.def, o, opts.match)) items.push(withTypeMeta(this.def, o));
         }
         if (more || !chunk.more || !chunk.items.length) {
@@ -173,12 +195,12 @@ export class Store {
     this.validate(o);
     if (this.def.namespaced) await this.checkNamespace(namespace, m.name ?? '');
     if (opts.dryRun) {
-      if (await this.storage.get(keyFor(this.def, namespace, m.name!))) throw alreadyExists(this.gr, m.name!);
+      if (await this.storage.get(this.key(namespace, m.name!))) throw alreadyExists(this.gr, m.name!);
       return o;
     }
     try {
-      const kv = await this.storage.create(keyFor(this.def, namespace, m.name!), encode(o));
-      return decode(kv);
+      const kv = await this.storage.create(this.key(namespace, m.name!), this.encode(o));
+      return this.decode(kv);
     } catch (e) {
       if (e instanceof StorageError && e.code === 'exists') throw alreadyExists(this.gr, m.name!);
       throw e;
@@ -196,11 +218,11 @@ export class Store {
     mutate: (cur: KObject) => KObject | Promise<KObject>,
     opts: UpdateOptions = {},
   ): Promise<KObject> {
-    const key = keyFor(this.def, namespace, name);
+    const key = this.key(namespace, name);
     for (let attempt = 0; ; attempt++) {
       const kv = await this.storage.get(key);
       if (!kv) throw notFound(this.gr, name);
-      const cur = decode(kv);
+      const cur = this.decode(kv);
       const desired = structuredClone(await mutate(structuredClone(cur)));
       const preconditioned = !!desired.metadata?.resourceVersion;
       if (preconditioned && desired.metadata.resourceVersion !== cur.metadata.resourceVersion)
@@ -211,7 +233,7 @@ export class Store {
         if (opts.dryRun) return next;
         try {
           const gone = await this.storage.delete(key, kv.modRevision);
-          return decode({ ...gone, value: encode(next) });
+          return this.decode({ ...gone, value: this.encode(next) });
         } catch (e) {
           if (e instanceof StorageError && e.code === 'conflict' && !preconditioned && attempt < 10) continue;
           throw this.storageError(e, name);
@@ -219,7 +241,7 @@ export class Store {
       }
       if (opts.dryRun) return next;
       try {
-        return decode(await this.storage.update(key, encode(next), kv.modRevision));
+        return this.decode(await this.storage.update(key, this.encode(next), kv.modRevision));
       } catch (e) {
         if (e instanceof StorageError && e.code === 'conflict' && !preconditioned && attempt < 10) continue;
         throw this.storageError(e, name);
@@ -295,11 +317,11 @@ export class Store {
     name: string,
     opts: DeleteOptions = {},
   ): Promise<{ obj: KObject; removed: boolean }> {
-    const key = keyFor(this.def, namespace, name);
+    const key = this.key(namespace, name);
     for (let attempt = 0; ; attempt++) {
       const kv = await this.storage.get(key);
       if (!kv) throw notFound(this.gr, name);
-      const cur = decode(kv);
+      const cur = this.decode(kv);
       const pre = opts.preconditions ?? {};
       if (pre.uid && pre.uid !== cur.metadata.uid) {
         throw conflict(
@@ -332,7 +354,7 @@ export class Store {
           if (opts.dryRun) return { obj: next, removed: false };
           if (sameJSON(next, cur)) return { obj: cur, removed: false };
           return {
-            obj: decode(await this.storage.update(key, encode(next), kv.modRevision)),
+            obj: this.decode(await this.storage.update(key, this.encode(next), kv.modRevision)),
             removed: false,
           };
         }

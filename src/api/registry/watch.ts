@@ -4,8 +4,7 @@
 import { gone } from '../errors.js';
 import { StorageError, type WatchEvent } from '../storage/types.js';
 import type { KObject } from '../resources/types.js';
-import { prefixFor } from './keys.js';
-import { decode, matches, withTypeMeta } from './object.js';
+import { matches, withTypeMeta } from './object.js';
 import type { Matcher } from './options.js';
 import type { Store } from './store.js';
 
@@ -83,7 +82,7 @@ export async function watchStore(
         };
     send({ type: 'ERROR', object: status });
   };
-  const w = store.storage.watch(prefixFor(def, req.namespace), from, onEvent, onError);
+  const w = store.storage.watch(store.prefix(req.namespace), from, onEvent, onError);
   const timer = req.allowBookmarks
     ? setInterval(() => bookmark(last), req.bookmarkEveryMs ?? 30_000)
     : undefined;
@@ -102,14 +101,14 @@ function translate(
 ): KWatchEvent | undefined {
   const def = store.def;
   if (e.type === 'delete') {
-    const o = withTypeMeta(def, decode({ ...e.prev, modRevision: e.kv.modRevision }));
+    const o = withTypeMeta(def, store.decode(e.prev, e.kv.modRevision));
     return matches(def, o, match) ? { type: 'DELETED', object: o } : undefined;
   }
-  const o = withTypeMeta(def, decode(e.kv));
+  const o = withTypeMeta(def, store.decode(e.kv));
   const now = matches(def, o, match);
   // Without the previous value (a backend may omit it) an update of a matching object is MODIFIED.
   const before = e.prev
-    ? matches(def, withTypeMeta(def, decode(e.prev)), match)
+    ? matches(def, withTypeMeta(def, store.decode(e.prev)), match)
     : e.kv.createRevision !== e.kv.modRevision && now;
   if (now && before) return { type: 'MODIFIED', object: o };
   if (now) return { type: 'ADDED', object: o };

@@ -1,7 +1,7 @@
-// core/v1 Event and events.k8s.io/v1 Event. They are stored apart (no conversion between the
-// two representations yet); kubectl reads core/v1.
+// core/v1 Event and events.k8s.io/v1 Event: one stored object (core/v1), two representations.
 import { required, type FieldError } from '../errors.js';
 import { define } from './define.js';
+import { coreToEventsV1, eventsV1ToCore } from './event-conversion.js';
 import { age, nameColumn } from './print.js';
 import { obj, type Schema } from './schema.js';
 import type { KObject } from './types.js';
@@ -160,6 +160,7 @@ export const eventsV1 = define({
     deprecatedLastTimestamp: 'time',
     deprecatedCount: 'integer',
   },
+  storedAs: { def: events, toStored: eventsV1ToCore, fromStored: coreToEventsV1 },
   strategy: {
     fields(o) {
       const r = (o as Ev).regarding ?? {};

@@ -95,6 +95,11 @@ export interface ResourceDef {
   schema: Record<string, Schema>;
   /** Create-only virtual kinds (access reviews) answer POST with a computed object. */
   virtual?: (obj: KObject, ctx: ReviewContext) => KObject | Promise<KObject>;
+  /**
+   * Kept in another kind's storage representation (events.k8s.io/v1 Event is stored as core/v1
+   * Event, as in Kubernetes), converted on every read and write.
+   */
+  storedAs?: { def: ResourceDef; toStored(o: KObject): KObject; fromStored(o: KObject): KObject };
   /** One-line description for OpenAPI / explain. */
   description?: string;
 }

@@ -13,7 +13,11 @@ export async function openStorage(url: string, opts: StorageOptions = {}): Promi
   if (scheme === 'sqlite') {
     if (!rest) throw new Error(`storage: '${url}' has no path; use sqlite:/var/lib/corral/state.db`);
     const { openSqlite } = await import('./sqlite.js');
-    return openSqlite(rest, opts);
+    try {
+      return openSqlite(rest, opts);
+    } catch (e) {
+      throw new Error(`storage: cannot open ${url}: ${(e as Error).message}`, { cause: e });
+    }
   }
   if (scheme === 'etcd' || scheme === 'etcd+http' || scheme === 'etcd+https') {
     if (!rest) throw new Error(`storage: '${url}' names no endpoint; use etcd://127.0.0.1:2379`);

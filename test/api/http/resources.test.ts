@@ -318,3 +318,34 @@ test('the authorizer hook decides requests and access reviews', async (t) => {
   assert.equal((await review('get')).body.status.allowed, true);
   assert.equal((await review('delete')).body.status.allowed, false);
 });
+
+test('events.k8s.io/v1 and core/v1 events are one object in two representations', async (t) => {
+  const api = await startTestApi();
+  t.after(() => api.server.stop());
+  await api.call('POST', '/api/v1/namespaces', { metadata: { name: 'dev' } });
+  const v1 = await api.call('POST', '/apis/events.k8s.io/v1/namespaces/dev/events', {
+    apiVersion: 'events.k8s.io/v1',
+    kind: 'Event',
+    metadata: { name: 'e1' },
+    eventTime: '2026-01-01T00:00:00.000000Z',
+    reportingController: 'corral/node',
+    reportingInstance: 'node-1',
+    action: 'Pulling',
+    reason: 'Pulling',
+    regarding: { kind: 'Pod', namespace: 'dev', name: 'web', uid: 'u1', apiVersion: 'v1' },
+    note: 'Pulling image "busybox"',
+    type: 'Normal',
+  });
+  assert.equal(v1.status, 201);
+  assert.equal(v1.body.regarding.name, 'web');
+  const core = await api.call('GET', '/api/v1/namespaces/dev/events?fieldSelector=involvedObject.name%3Dweb');
+  assert.equal(core.body.items.length, 1);
+  const e = core.body.items[0];
+  assert.equal(e.apiVersion, 'v1');
+  assert.equal(e.message, 'Pulling image "busybox"');
+  assert.deepEqual(e.source, { component: 'corral/node', host: 'node-1' });
+  assert.equal(e.metadata.resourceVersion, v1.body.metadata.resourceVersion);
+  const back = await api.call('GET', '/apis/events.k8s.io/v1/namespaces/dev/events/e1');
+  assert.equal(back.body.note, 'Pulling image "busybox"');
+  assert.equal(back.body.reportingController, 'corral/node');
+});

@@ -19,10 +19,14 @@ export interface RunningServer {
   /** Starts kubectl without waiting (watches); the caller must kill it. */
   spawnKubectl(args: string[]): ChildProcess;
   stop(): Promise<void>;
+  /** kill -9, leaving the data dir. */
+  crash(): Promise<void>;
 }
 
-export async function startCorralServer(extraArgs: string[] = []): Promise<RunningServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'corral-api-'));
+/** `dir`: reuse a data dir (the caller removes it); default a fresh one that stop() removes. */
+export async function startCorralServer(extraArgs: string[] = [], reuseDir?: string): Promise<RunningServer> {
+  const dir = reuseDir ?? mkdtempSync(join(tmpdir(), 'corral-api-'));
+  const ownDir = !reuseDir;
   const child = spawn(
     process.execPath,
     [MAIN, '--data-dir', dir, 'server', '--listen', '127.0.0.1:0', ...extraArgs],
@@ -45,7 +49,7 @@ export async function startCorralServer(extraArgs: string[] = []): Promise<Runni
     });
   }).catch((e: unknown) => {
     if (child.exitCode === null) child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
+    if (ownDir) rmSync(dir, { recursive: true, force: true });
     throw e;
   });
   const kubeconfig = join(dir, 'kubeconfig');
@@ -80,7 +84,13 @@ export async function startCorralServer(extraArgs: string[] = []): Promise<Runni
         await exited;
         clearTimeout(t);
       }
-      rmSync(dir, { recursive: true, force: true });
+      if (ownDir) rmSync(dir, { recursive: true, force: true });
+    },
+    crash: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
     },
   };
 }
