@@ -14,18 +14,6 @@ const program = new Command('corral')
   .configureOutput({ outputError: (str, write) => write(str) });
 
 program
-  .command('sandbox')
-  .description('run a command (default: a shell) in a fresh container made from the built-in busybox rootfs')
-  .option('--memory <bytes>', 'memory limit, e.g. 64Mi', '256Mi')
-  .option('--pids-limit <n>', 'maximum number of processes', '256')
-  .argument('[cmd...]', 'command and arguments')
-  .allowExcessArguments(false)
-  .action(async (cmd: string[], opts: { memory: string; pidsLimit: string }) => {
-    const { sandbox } = await import('./sandbox.js');
-    process.exitCode = await sandbox(program.opts<{ dataDir?: string }>().dataDir, cmd, opts);
-  });
-
-program
   .command('server')
   .description('run the Kubernetes API server alone and write an admin kubeconfig to DATA_DIR/kubeconfig')
   .option('--listen <addr:port>', 'address to serve on', '127.0.0.1:6443')
