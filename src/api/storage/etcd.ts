@@ -203,18 +203,17 @@ export class EtcdStorage implements Storage {
 
   private async startWatcher(sub: Subscriber, prefix: string, fromRevision: number): Promise<void> {
     if (this.closed) throw new StorageError('unavailable', 'watch: storage is closed');
-    if (fromRevision > 0) {
-      // etcd accepts a watch from compactRev-1 (its first event is at compactRev); refuse it as
-      // SQLite does, so the answer to a stale revision is the same on both backends.
+    // etcd accepts a watch from compactRev-1 (its first event is at compactRev); refuse it as
+    // SQLite does, so the answer to a stale revision is the same on both backends. One range at
+    // fromRevision tells (a future revision is fine: the watch waits for it).
+    if (fromRevision > 0 && (await this.readable(fromRevision)) === false) {
       const compacted = await this.compactRevision();
-      if (fromRevision < compacted) {
-        throw new StorageError(
-          'compacted',
-          `revision ${fromRevision} was compacted (at ${compacted}); list again and watch from its revision`,
-          undefined,
-          compacted,
-        );
-      }
+      throw new StorageError(
+        'compacted',
+        `revision ${fromRevision} was compacted (at ${compacted}); list again and watch from its revision`,
+        undefined,
+        compacted,
+      );
     }
     if (sub.isClosed) return;
     let b = this.client
@@ -285,16 +284,21 @@ export class EtcdStorage implements Storage {
    * etcd does not report its compact revision: find the oldest revision a range can still read
    * (about log2(current) count-only ranges). 0 = never compacted.
    */
+  /** Whether etcd still has revision `rev` (undefined: it is in the future). */
+  private async readable(rev: number): Promise<boolean | undefined> {
+    try {
+      await this.client.kv.range({ key: Buffer.from('\0'), revision: rev, count_only: true });
+      return true;
+    } catch (e) {
+      const msg = String((e as Error).message);
+      if (msg.includes('compacted')) return false;
+      if (msg.includes('future revision')) return undefined;
+      throw mapEtcdError(e, 'compact revision');
+    }
+  }
+
   async compactRevision(): Promise<number> {
-    const readable = async (rev: number): Promise<boolean> => {
-      try {
-        await this.client.kv.range({ key: Buffer.from('\0'), revision: rev, count_only: true });
-        return true;
-      } catch (e) {
-        if (String((e as Error).message).includes('compacted')) return false;
-        throw mapEtcdError(e, 'compact revision');
-      }
-    };
+    const readable = async (rev: number): Promise<boolean> => (await this.readable(rev)) !== false;
     const current = await this.currentRevision();
     if (current <= 1 || (await readable(1))) return 0;
     let lo = 1; // not readable
@@ -334,13 +338,4 @@ export class EtcdStorage implements Storage {
     await new Promise((r) => setTimeout(r, 10));
     this.client.close();
   }
-}
-
-/** `endpoints`: 'h:p,h:p' or full URLs. */
-export function openEtcd(endpoints: string, opts?: StorageOptions): EtcdStorage {
-  const hosts = endpoints
-    .split(',')
-    .filter(Boolean)
-    .map((h) => (/^https?:\/\//.test(h) ? h : `http://${h}`));
-  return new EtcdStorage(hosts, opts);
 }
