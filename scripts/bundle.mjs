@@ -16,6 +16,8 @@ await build({
   target: 'node20',
   sourcemap: 'linked',
   logLevel: 'warning',
+  // A native addon and a gRPC client: loaded from node_modules as they are.
+  external: ['better-sqlite3', 'etcd3'],
   // CommonJS dependencies (commander) require() node built-ins; ESM output needs a real require.
   banner: {
     js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",

@@ -23,26 +23,27 @@ function client(kubeconfigPath: string) {
     key: b(kc.users[0]!.user['client-key-data']),
   };
   return (method: string, path: string, body?: unknown) =>
-    new Promise<{ status: number; body: any }>((resolve, reject) => {
-      // eslint-disable-line @typescript-eslint/no-explicit-any
-      const req = request(
-        {
-          host: url.hostname,
-          port: url.port,
-          method,
-          path,
-          ...tls,
-          headers: { 'Content-Type': 'application/json' },
-        },
-        (res) => {
-          let text = '';
-          res.on('data', (d: Buffer) => (text += d.toString()));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
-        },
-      );
-      req.on('error', reject);
-      req.end(body === undefined ? undefined : JSON.stringify(body));
-    });
+    new Promise<{ status: number; body: { items: Array<{ metadata: { name: string } }> } }>(
+      (resolve, reject) => {
+        const req = request(
+          {
+            host: url.hostname,
+            port: url.port,
+            method,
+            path,
+            ...tls,
+            headers: { 'Content-Type': 'application/json' },
+          },
+          (res) => {
+            let text = '';
+            res.on('data', (d: Buffer) => (text += d.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+          },
+        );
+        req.on('error', reject);
+        req.end(body === undefined ? undefined : JSON.stringify(body));
+      },
+    );
 }
 
 test('acknowledged writes survive kill -9 and a restart', { timeout: 120_000 }, async (t) => {

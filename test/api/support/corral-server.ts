@@ -48,7 +48,7 @@ export async function startCorralServer(extraArgs: string[] = [], reuseDir?: str
       reject(new Error(`corral server exited with ${code}: ${stderr}`));
     });
   }).catch((e: unknown) => {
-    if (child.exitCode === null) child.kill('SIGKILL');
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     if (ownDir) rmSync(dir, { recursive: true, force: true });
     throw e;
   });
@@ -77,7 +77,7 @@ export async function startCorralServer(extraArgs: string[] = [], reuseDir?: str
       }),
     spawnKubectl: (args) => spawn('kubectl', args, { env, stdio: ['ignore', 'pipe', 'pipe'] }),
     stop: async () => {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
         const t = setTimeout(() => child.kill('SIGKILL'), 5000);
@@ -87,7 +87,7 @@ export async function startCorralServer(extraArgs: string[] = [], reuseDir?: str
       if (ownDir) rmSync(dir, { recursive: true, force: true });
     },
     crash: async () => {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGKILL');
       await exited;
