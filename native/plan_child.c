@@ -19,11 +19,26 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <net/if.h>
 #include <time.h>
 #include <unistd.h>
 #include "plan_internal.h"
 
 static struct lreader chan;
+
+/* `loopback-up`: a new network namespace starts with lo down; two ioctls bring it up without
+ * spawning `ip` (what the CNI loopback plugin would do). */
+static void loopback_up(void) {
+  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0) die_errno("loopback-up: socket");
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+  if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0) die_errno("loopback-up: SIOCGIFFLAGS lo");
+  ifr.ifr_flags |= IFF_UP;
+  if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) die_errno("loopback-up: SIOCSIFFLAGS lo");
+  close(s);
+}
 
 /* Wait for the parent's `go`, keeping the latest `state` for hooks. */
 static void wait_go(struct plan *p) {
@@ -333,6 +348,7 @@ __attribute__((noreturn)) void child_main(struct plan *p, int chanfd) {
     die_errno("hostname: sethostname %s", r->f[1]);
   if ((r = plan_find(p, "domainname")) && setdomainname(r->f[1], strlen(r->f[1])) < 0)
     die_errno("domainname: setdomainname %s", r->f[1]);
+  if (plan_find(p, "loopback-up")) loopback_up();
 
   mounts_setup(p);
   /* The exec fifo is reopened through this after pivot_root, whether or not the container has a

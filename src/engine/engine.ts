@@ -20,7 +20,6 @@ import type { Process, Spec } from '../oci/spec.js';
 import { EngineError, NoSuchContainer, commandErrorCode, oneLine } from './errors.js';
 import { storeBackend, type ImageBackend, type ImageRecord, type PreparedRootfs } from './images.js';
 import { randomName } from './names.js';
-import { loopbackUp } from './network.js';
 import { oomKills } from './oom.js';
 import { checkReference, parseEnv, parseRunRequest, type RunRequest } from './options.js';
 import { buildSpec, processArgs } from './spec.js';
@@ -200,9 +199,6 @@ export class Engine {
       const { pid } = await this.runtime.create(id, dir, {
         detached: false,
         stdio,
-        onCreated: (p) => {
-          if (rec.run.network === 'none') loopbackUp(p);
-        },
       });
       await this.runtime.start(id);
       this.store.patchState(id, {

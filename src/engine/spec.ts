@@ -1,6 +1,7 @@
 // The OCI config of a `corral run` container: podman's defaults (src/oci/defaults: capabilities,
 // seccomp, masked and read-only /proc paths, a private /dev), every namespace but the user one,
 // then the image config (Entrypoint, Cmd, Env, WorkingDir, User) with the run flags over it.
+import { LOOPBACK_ANNOTATION } from '../oci/plan-builder.js';
 import { posix } from 'node:path';
 import { DEFAULT_ENV, defaultSpec } from '../oci/defaults/spec-template.js';
 import type { Mount, Spec } from '../oci/spec.js';
@@ -129,6 +130,8 @@ export function buildSpec(input: SpecInput): Spec {
     'io.corral.container.id': input.id,
     ...(run.name ? { 'io.corral.container.name': run.name } : {}),
     'io.corral.image': run.image,
+    // `--network none`: the fresh namespace gets lo up, as podman's (the helper does it).
+    ...(run.network === 'none' ? { [LOOPBACK_ANNOTATION]: 'up' } : {}),
   };
   return spec;
 }

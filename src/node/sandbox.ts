@@ -3,7 +3,7 @@
 // namespaces, with lo up in its network namespace.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loopbackUp } from '../engine/network.js';
+import { LOOPBACK_ANNOTATION } from '../oci/plan-builder.js';
 import type { NodeContext } from './context.js';
 import { pauseSpec } from './container-spec.js';
 import { startInstance, type Running } from './instance.js';
@@ -53,8 +53,9 @@ export async function startSandbox(ctx: NodeContext, pod: Pod, podDir: string): 
   const rootfs = await ctx.pauseRootfs();
   const id = sandboxId(pod);
   const spec = pauseSpec(pod, rootfs, `${cg}/pause`, podHostname(pod));
+  // The pod's network namespace gets lo up (the helper does it as it creates the namespace).
+  if (!pod.spec.hostNetwork) spec.annotations = { ...spec.annotations, [LOOPBACK_ANNOTATION]: 'up' };
   spec.process!.oomScoreAdj = ctx.oomScore(-998);
   const r = await startInstance(ctx, id, join(podDir, 'bundles', id), spec, undefined);
-  if (!pod.spec.hostNetwork) loopbackUp(r.rec.pid);
   return r;
 }

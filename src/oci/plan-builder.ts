@@ -352,6 +352,9 @@ function sysctlRecords(spec: Spec): PlanRecord[] {
   return out;
 }
 
+/** Annotation asking for `lo` to be up in a new network namespace. */
+export const LOOPBACK_ANNOTATION = 'io.corral.network.loopback';
+
 /** The plan for `create`: a new container from its config. */
 export function buildCreatePlan(spec: Spec, o: CreatePlanOptions): Plan {
   const process = spec.process;
@@ -368,6 +371,10 @@ export function buildCreatePlan(spec: Spec, o: CreatePlanOptions): Plan {
     if (!hasNs(spec, 'uts')) throw new OciError('needs a uts namespace in linux.namespaces', 'domainname');
     plan.push({ op: 'domainname', name: spec.domainname });
   }
+  // Corral's own annotation: bring loopback up in a network namespace the container creates (as
+  // podman's `--network none` does), without spawning `ip` for it.
+  const net = hasNs(spec, 'network');
+  if (spec.annotations?.[LOOPBACK_ANNOTATION] === 'up' && net && !net.path) plan.push({ op: 'loopback-up' });
   const mountNs = hasNs(spec, 'mount');
   if (!mountNs)
     throw new OciError('Corral needs a mount namespace (add {"type":"mount"})', 'linux.namespaces');

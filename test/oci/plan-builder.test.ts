@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildCreatePlan, buildExecPlan } from '../../src/oci/plan-builder.js';
+import { LOOPBACK_ANNOTATION, buildCreatePlan, buildExecPlan } from '../../src/oci/plan-builder.js';
 import { defaultSpec } from '../../src/oci/defaults/spec-template.js';
 import { MS, parseMountOptions } from '../../src/oci/mappings/mount-options.js';
 import { capMask, capNames } from '../../src/oci/mappings/capabilities.js';
@@ -387,4 +387,14 @@ test('ambient capabilities not both permitted and inheritable are left out, as r
   };
   const amb = find(buildCreatePlan(s, opts), 'caps').find((c) => c.set === 'ambient');
   assert.equal(amb?.mask, capMask(['CAP_KILL']));
+});
+
+test('the loopback annotation brings lo up only in a network namespace the container creates', () => {
+  const s = base();
+  s.annotations = { [LOOPBACK_ANNOTATION]: 'up' };
+  assert.equal(find(buildCreatePlan(s, opts), 'loopback-up').length, 1);
+  s.linux!.namespaces = s.linux!.namespaces!.map((n) =>
+    n.type === 'network' ? { type: 'network', path: '/proc/1/ns/net' } : n,
+  );
+  assert.equal(find(buildCreatePlan(s, opts), 'loopback-up').length, 0);
 });

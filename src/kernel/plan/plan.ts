@@ -53,6 +53,7 @@ export type PlanRecord =
   | { op: 'pivot-root'; mode: 'pivot' | 'chroot' }
   | { op: 'masked-path' | 'readonly-path'; path: string }
   | { op: 'rootfs-readonly' }
+  | { op: 'loopback-up' }
   | { op: 'rlimit'; resource: number; soft: bigint | -1; hard: bigint | -1 }
   | { op: 'console-socket'; path: string }
   | { op: 'preserve-fds'; count: number }
@@ -143,6 +144,7 @@ function fields(r: PlanRecord): (string | number | bigint)[] {
     case 'pivot-root':
       return [r.op, r.mode];
     case 'rootfs-readonly':
+    case 'loopback-up':
     case 'no-new-privs':
       return [r.op];
     case 'rlimit':
