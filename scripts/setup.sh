@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian/Ubuntu packages: compiler and libseccomp for the helper; busybox-static for the built-in
-# image; attr (setfattr marks overlayfs opaque dirs); openssl (the API server's certificates); iproute2, nftables and the standard CNI
-# plugins for networking. With --test: the peers the tests and benchmarks compare against or drive
+# image; attr (setfattr marks overlayfs opaque dirs); openssl (the API server's certificates);
+# iproute2, nftables and the standard CNI plugins for networking. With --test: the peers the tests and benchmarks compare against or drive
 # (podman, crun, runc, skopeo, a docker-registry and etcd on loopback), python3 (receives a pty fd
 # in a test).
 pkgs=(gcc make libc6-dev libseccomp-dev busybox-static attr openssl iproute2 nftables containernetworking-plugins)

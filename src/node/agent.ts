@@ -9,17 +9,19 @@ import { podKey } from './manifest.js';
 import { PodWorker } from './pod-worker.js';
 import { burstableShares } from './qos.js';
 import type { Pod } from './types.js';
-import { ManifestWatcher, type Desired } from './watcher.js';
+import { ManifestWatcher, type Desired, type DesiredSource } from './watcher.js';
 
 export interface AgentOptions extends NodeOptions {
-  manifestsDir: string;
+  /** Where the pods come from: a manifests directory, or `source` (e.g. the API server). */
+  manifestsDir?: string;
+  source?: (onChange: (d: Desired) => void) => DesiredSource;
   rescanMs?: number;
 }
 
 export class NodeAgent {
   readonly ctx: NodeContext;
   private workers = new Map<string, PodWorker>(); // by uid
-  private watcher: ManifestWatcher;
+  private watcher: DesiredSource;
   private chain: Promise<void> = Promise.resolve();
   private errors = new Map<string, string>();
   private stopped = false;
@@ -27,7 +29,10 @@ export class NodeAgent {
   constructor(readonly opts: AgentOptions) {
     mkdirSync(opts.dataDir, { recursive: true });
     this.ctx = new NodeContext(opts);
-    this.watcher = new ManifestWatcher(opts.manifestsDir, (d) => this.enqueue(d), opts.rescanMs);
+    if (opts.source) this.watcher = opts.source((d) => this.enqueue(d));
+    else if (opts.manifestsDir)
+      this.watcher = new ManifestWatcher(opts.manifestsDir, (d) => this.enqueue(d), opts.rescanMs);
+    else throw new Error('the node agent needs --manifests DIR or --server/--kubeconfig');
   }
 
   async start(): Promise<void> {

@@ -82,7 +82,7 @@ export async function prepareContainer(
       sandboxPid: o.sandboxPid,
       etc: o.etc,
       mounts: containerMounts(c, o.volumes),
-      resources: containerResources(c, qos, mode, ctx.memoryCapacity),
+      resources: containerResources(c, mode, ctx.memoryCapacity),
       oomScoreAdj: ctx.oomScore(
         oomScoreAdj(qos, containerAmounts(c).requests.memory ?? 0, ctx.memoryCapacity),
       ),

@@ -10,11 +10,12 @@ import { prepareContainer, type LaunchOptions } from './container-launch.js';
 import type { NodeContext } from './context.js';
 import { adoptInstance, cleanupInstance, startInstance, type Running } from './instance.js';
 import { runProbe } from './probes.js';
+import { startProbes } from './prober.js';
 import { podCgroupPath, qosClass } from './qos.js';
 import { sandboxId, startSandbox, writeEtcFiles } from './sandbox.js';
 import { podStatus, type ContainerView } from './status.js';
 import type { ContainerRecord, PodRecord } from './store.js';
-import type { Container, ContainerStateTerminated, Pod, PodStatus, Probe } from './types.js';
+import type { Container, ContainerStateTerminated, Pod, PodStatus } from './types.js';
 import { setupVolumes, teardownVolumes } from './volumes.js';
 
 interface Ctr extends ContainerView {
@@ -96,6 +97,7 @@ export class PodWorker {
   }
 
   private sleep(ms: number): Promise<void> {
+    if (this.stopping || this.detached) return Promise.resolve();
     return new Promise((res) => {
       const wake = () => {
         clearTimeout(t);
@@ -246,6 +248,8 @@ export class PodWorker {
     c.running = r;
     c.waiting = undefined;
     this.save();
+    // stop() came while the runtime was still starting it: nobody else will stop this run.
+    if (this.stopping) void this.kill(c, 'pod stopping');
     if (!c.init) this.startProbes(c, r);
     const postStart = c.c.lifecycle?.postStart?.exec;
     if (postStart && !adopted) {
@@ -297,55 +301,19 @@ export class PodWorker {
   }
 
   private startProbes(c: Ctr, r: Running): void {
-    const { startupProbe, livenessProbe, readinessProbe } = c.c;
-    c.started = !startupProbe;
-    c.ready = !readinessProbe && c.started;
-    const alive = () => c.running === r && !this.stopping && !this.detached && !c.killing;
-    const target = () => ({
-      runtime: this.ctx.runtime,
-      containerId: r.rec.id,
-      process: this.processOf(r),
-      container: c.c,
-      ...(this.pod.spec.hostNetwork ? {} : { netnsPid: this.sandbox!.rec.pid }),
+    startProbes(c.c, c, {
+      alive: () => c.running === r && !this.stopping && !this.detached && !c.killing,
+      sleep: (ms) => this.sleep(ms),
+      target: () => ({
+        runtime: this.ctx.runtime,
+        containerId: r.rec.id,
+        process: this.processOf(r),
+        container: c.c,
+        ...(this.pod.spec.hostNetwork ? {} : { netnsPid: this.sandbox!.rec.pid }),
+      }),
+      fail: (kind) => this.kill(c, `${kind} probe failed`),
+      log: (m) => this.ctx.log(`pod ${this.rec.key} ${m}`),
     });
-    const loop = async (p: Probe, kind: 'startup' | 'liveness' | 'readiness') => {
-      await this.sleep((p.initialDelaySeconds ?? 0) * 1000);
-      let ok = 0;
-      let bad = 0;
-      while (alive()) {
-        if (kind !== 'startup' && !c.started) {
-          await this.sleep(100);
-          continue;
-        }
-        const res = await runProbe(p, target());
-        if (!alive()) return;
-        if (res.ok) {
-          ok++;
-          bad = 0;
-        } else {
-          bad++;
-          ok = 0;
-        }
-        if (kind === 'readiness') {
-          if (!res.ok && (c.ready || process.env.CORRAL_NODE_DEBUG))
-            this.ctx.log(`pod ${this.rec.key} container ${c.name}: readiness probe failed: ${res.output}`);
-          if (ok >= (p.successThreshold ?? 1)) c.ready = true;
-          if (bad >= (p.failureThreshold ?? 3)) c.ready = false;
-        } else if (res.ok && kind === 'startup') {
-          c.started = true;
-          if (!readinessProbe) c.ready = true;
-          return;
-        } else if (bad >= (p.failureThreshold ?? 3)) {
-          this.ctx.log(`pod ${this.rec.key} container ${c.name}: ${kind} probe failed: ${res.output}`);
-          await this.kill(c, `${kind} probe failed`);
-          return;
-        }
-        await this.sleep((p.periodSeconds ?? 10) * 1000);
-      }
-    };
-    if (startupProbe) void loop(startupProbe, 'startup');
-    if (livenessProbe) void loop(livenessProbe, 'liveness');
-    if (readinessProbe) void loop(readinessProbe, 'readiness');
   }
 
   /** Graceful stop of the running instance: preStop, SIGTERM, grace period, SIGKILL. */

@@ -74,14 +74,19 @@ export function oomScoreAdj(qos: QOSClass, memoryRequest: number, memoryCapacity
 
 const PAGE = 4096;
 
+/** MemoryQoS (KEP-2570, kuberuntime_container_linux.go): when request ≠ limit,
+ *  memory.high = floor((request + 0.9 × (limit or node capacity − request)) / page) × page,
+ *  set only when it lies above the request. undefined: no memory.high (Guaranteed memory). */
+export function memoryHigh(request: number, limit: number | undefined, capacity: number): number | undefined {
+  if (request === limit) return undefined;
+  const top = limit ?? capacity;
+  const high = Math.floor((request + 0.9 * (top - request)) / PAGE) * PAGE;
+  return high > 0 && high > request ? high : undefined;
+}
+
 /** A container's cgroup resources: shares from the request, quota from the limit, memory limit;
- *  on cgroup v2 also memory.high for burstable memory and memory.oom.group. */
-export function containerResources(
-  c: Container,
-  qos: QOSClass,
-  mode: 'v1' | 'v2',
-  memoryCapacity: number,
-): LinuxResources {
+ *  on cgroup v2 also memory.high where request ≠ limit and memory.oom.group. */
+export function containerResources(c: Container, mode: 'v1' | 'v2', memoryCapacity: number): LinuxResources {
   const { requests, limits } = containerAmounts(c);
   const r: LinuxResources = {
     cpu: { shares: milliCPUToShares(requests.cpu ?? 0) },
@@ -91,11 +96,8 @@ export function containerResources(
   if (limits.memory !== undefined) r.memory = { limit: limits.memory };
   if (mode === 'v2') {
     const unified: Record<string, string> = { 'memory.oom.group': '1' };
-    const req = requests.memory ?? 0;
-    if (qos === 'Burstable' && req > 0 && req !== limits.memory) {
-      const top = limits.memory ?? memoryCapacity;
-      unified['memory.high'] = String(Math.floor((req + 0.9 * (top - req)) / PAGE) * PAGE);
-    }
+    const high = memoryHigh(requests.memory ?? 0, limits.memory, memoryCapacity);
+    if (high !== undefined) unified['memory.high'] = String(high);
     r.unified = unified;
   }
   return r;
@@ -136,11 +138,18 @@ export function podResources(pod: Pod, qos: QOSClass): LinuxResources {
   return r;
 }
 
+/** The pod's effective CPU request (resource.PodRequests): the app containers' sum or the
+ *  largest init container, whichever is more. */
+export function podCpuRequest(pod: Pod): number {
+  let app = 0;
+  for (const c of pod.spec.containers) app += containerAmounts(c).requests.cpu ?? 0;
+  for (const c of pod.spec.initContainers ?? []) app = Math.max(app, containerAmounts(c).requests.cpu ?? 0);
+  return app;
+}
+
 /** Sum of the CPU requests of burstable pods: the burstable tier's shares. */
 export function burstableShares(pods: Pod[]): number {
   let m = 0;
-  for (const p of pods)
-    if (qosClass(p) === 'Burstable')
-      for (const c of p.spec.containers) m += containerAmounts(c).requests.cpu ?? 0;
+  for (const p of pods) if (qosClass(p) === 'Burstable') m += podCpuRequest(p);
   return milliCPUToShares(m);
 }

@@ -9,7 +9,13 @@ export interface Desired extends ParsedFile {
   errors: Map<string, string>;
 }
 
-export class ManifestWatcher {
+/** What feeds the agent `Desired` snapshots: this directory watcher, or the API server. */
+export interface DesiredSource {
+  start(): void;
+  stop(): void;
+}
+
+export class ManifestWatcher implements DesiredSource {
   private files = new Map<string, { mtime: number; size: number; parsed: ParsedFile }>();
   private errors = new Map<string, string>();
   private fsw?: FSWatcher;

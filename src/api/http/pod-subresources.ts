@@ -1,10 +1,12 @@
-// Pod subresources handled by the API server itself (binding, eviction) and the ones that need
-// the node agent (log, exec, attach, portforward), which answer 503 until it is connected.
+// Pod subresources handled by the API server itself (binding, eviction) and the ones proxied to
+// the node agent (log, exec, attach: pod-connect.ts); portforward answers 503 for now.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, badRequest, conflict } from '../errors.js';
-import type { ResourceDef } from '../resources/types.js';
+import type { Store } from '../registry/store.js';
+import type { ResourceDef, UserInfo } from '../resources/types.js';
 import { decodeBody, readBody } from './body.js';
 import type { RequestContext, ServerContext } from './context.js';
+import { proxyExec, proxyLog } from './pod-connect.js';
 import type { ResourceRequest } from './request-info.js';
 import { sendJSON, successStatus } from './respond.js';
 
@@ -21,11 +23,16 @@ export async function handlePodSubresource(
   const store = ctx.stores.get(def)!;
   const pod = await store.get(info.namespace, info.name);
   const sub = info.subresource;
+  if (sub === 'log') {
+    if (info.verb !== 'get') throw new ApiError(405, 'MethodNotAllowed', `${info.verb} is not supported on pods/log`);
+    return proxyLog(ctx, pod, rc.url.searchParams, req, res);
+  }
+  if (sub === 'exec' || sub === 'attach') return proxyExec(ctx, pod, sub, rc.url.searchParams, req);
   if (POD_CONNECT_SUBRESOURCES.has(sub)) {
     throw new ApiError(
       503,
       'ServiceUnavailable',
-      `pods/${sub} for pod "${pod.metadata.name}" is not available: no node agent is connected to this API server yet`,
+      `pods/${sub} for pod "${pod.metadata.name}" is not available yet: the node agent has no port-forward`,
     );
   }
   if (info.verb !== 'create')
@@ -38,42 +45,7 @@ export async function handlePodSubresource(
   if (sub === 'binding') {
     const target = (body.target ?? {}) as { name?: string; kind?: string };
     if (!target.name) throw badRequest('Binding target.name is required');
-    await store.update(
-      info.namespace,
-      info.name,
-      (cur) => {
-        const spec = (cur.spec ?? {}) as { nodeName?: string };
-        if (cur.metadata.deletionTimestamp)
-          throw conflict(
-            { group: '', plural: 'pods' },
-            info.name,
-            'pod is being deleted, cannot be assigned to a host',
-          );
-        if (spec.nodeName)
-          throw conflict(
-            { group: '', plural: 'pods' },
-            info.name,
-            `pod ${info.name} is already assigned to node "${spec.nodeName}"`,
-          );
-        cur.spec = { ...spec, nodeName: target.name };
-        const st = (cur.status ?? {}) as { conditions?: unknown[] };
-        cur.status = {
-          ...st,
-          conditions: [
-            ...(st.conditions ?? []).filter((c) => (c as { type?: string }).type !== 'PodScheduled'),
-            {
-              type: 'PodScheduled',
-              status: 'True',
-              lastProbeTime: null,
-              lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-            },
-          ],
-        };
-        delete cur.metadata.resourceVersion;
-        return cur;
-      },
-      { dryRun, user: rc.user, unrestricted: true },
-    );
+    await bindPod(store, info.namespace, info.name, target.name, { dryRun, user: rc.user });
     return sendJSON(res, 201, successStatus({}));
   }
   // Eviction: a delete with the eviction's DeleteOptions (no PodDisruptionBudgets yet).
@@ -83,4 +55,42 @@ export async function handlePodSubresource(
   };
   await store.delete(info.namespace, info.name, { ...opts, dryRun, user: rc.user });
   return sendJSON(res, 201, successStatus({}));
+}
+
+/** Assign a pod to a node (the binding subresource; the scheduler calls it too). */
+export async function bindPod(
+  store: Store,
+  namespace: string,
+  name: string,
+  nodeName: string,
+  opts: { dryRun?: boolean; user?: UserInfo } = {},
+): Promise<void> {
+  await store.update(
+    namespace,
+    name,
+    (cur) => {
+      const spec = (cur.spec ?? {}) as { nodeName?: string };
+      if (cur.metadata.deletionTimestamp)
+        throw conflict({ group: '', plural: 'pods' }, name, 'pod is being deleted, cannot be assigned to a host');
+      if (spec.nodeName)
+        throw conflict({ group: '', plural: 'pods' }, name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
+      cur.spec = { ...spec, nodeName };
+      const st = (cur.status ?? {}) as { conditions?: unknown[] };
+      cur.status = {
+        ...st,
+        conditions: [
+          ...(st.conditions ?? []).filter((c) => (c as { type?: string }).type !== 'PodScheduled'),
+          {
+            type: 'PodScheduled',
+            status: 'True',
+            lastProbeTime: null,
+            lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+          },
+        ],
+      };
+      delete cur.metadata.resourceVersion;
+      return cur;
+    },
+    { ...opts, unrestricted: true },
+  );
 }

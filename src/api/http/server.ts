@@ -1,7 +1,7 @@
 // The HTTP(S) front of the API server: routing of discovery, OpenAPI, health and resource paths.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { ApiError } from '../errors.js';
 import { authenticate } from './authn.js';
 import type { ServerContext } from './context.js';
@@ -11,6 +11,7 @@ import { groupVersionDocument, openapiRoot } from './openapi.js';
 import { parseResourcePath } from './request-info.js';
 import { handleResource } from './resource-handler.js';
 import { sendError, sendJSON, sendText } from './respond.js';
+import { upgradeSockets } from './websocket.js';
 
 export const VERSION_INFO = {
   major: '1',
@@ -54,6 +55,17 @@ export function createHttpServer(ctx: ServerContext, opts: HttpServerOptions): h
       )
     : http.createServer(handler);
   server.keepAliveTimeout = 65_000;
+  // Upgrade requests (exec/attach over WebSocket, kubectl's SPDY fallback) take the normal route;
+  // a handler that accepts one takes over the socket, any other answer is a plain response.
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    if (head.length) socket.unshift(head);
+    socket.on('error', () => undefined);
+    upgradeSockets.set(req, socket);
+    const res = new http.ServerResponse(req);
+    res.assignSocket(socket);
+    res.on('finish', () => socket.end());
+    handler(req, res);
+  });
   return server;
 }
 

@@ -45,7 +45,7 @@ export async function serveWatch(
       e.type === 'ADDED' || e.type === 'MODIFIED' || e.type === 'DELETED'
         ? toWire(e.object as KObject)
         : e.object;
-    res.write(`${JSON.stringify({ type: e.type, object })}\n`);
+    res.write(line(e.type, object, object === e.object));
     if (e.type === 'ERROR') setImmediate(finish);
   };
   const seconds = p.timeoutSeconds && p.timeoutSeconds > 0 ? p.timeoutSeconds : ctx.watchTimeoutSeconds;
@@ -66,4 +66,20 @@ export async function serveWatch(
         : { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: String(e), code: 500 };
     send({ type: 'ERROR', object: status as Record<string, unknown> });
   }
+}
+
+/**
+ * Watchers of one event get the same object (registry/watch.ts shares it), so with the plain
+ * object representation its line is serialized once per event, not once per watcher.
+ */
+const lines = new WeakMap<object, { type: string; text: string }>();
+
+function line(type: string, object: unknown, shared: boolean): string {
+  if (!shared || object === null || typeof object !== 'object')
+    return `${JSON.stringify({ type, object })}\n`;
+  const hit = lines.get(object);
+  if (hit?.type === type) return hit.text;
+  const text = `${JSON.stringify({ type, object })}\n`;
+  lines.set(object, { type, text });
+  return text;
 }

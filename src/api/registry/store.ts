@@ -70,6 +70,13 @@ export class Store {
     return out;
   }
 
+  /** What was just stored, as decode(kv) would return it, without parsing `kv.value` again. */
+  private written(o: KObject, kv: KeyValue): KObject {
+    if (this.def.storedAs) return this.decode(kv);
+    o.metadata.resourceVersion = String(kv.modRevision);
+    return o;
+  }
+
   private encode(o: KObject): Buffer {
     return encode(this.def.storedAs ? this.def.storedAs.toStored(o) : o);
   }
@@ -200,7 +207,7 @@ export class Store {
     }
     try {
       const kv = await this.storage.create(this.key(namespace, m.name!), this.encode(o));
-      return this.decode(kv);
+      return this.written(o, kv);
     } catch (e) {
       if (e instanceof StorageError && e.code === 'exists') throw alreadyExists(this.gr, m.name!);
       throw e;
@@ -241,7 +248,7 @@ export class Store {
       }
       if (opts.dryRun) return next;
       try {
-        return this.decode(await this.storage.update(key, this.encode(next), kv.modRevision));
+        return this.written(next, await this.storage.update(key, this.encode(next), kv.modRevision));
       } catch (e) {
         if (e instanceof StorageError && e.code === 'conflict' && !preconditioned && attempt < 10) continue;
         throw this.storageError(e, name);
@@ -379,6 +386,9 @@ export class Store {
   private async checkNamespace(namespace: string, name: string): Promise<void> {
     const kv = await this.storage.get(keyFor(namespaces, '', namespace));
     if (!kv) throw notFound({ group: '', plural: 'namespaces' }, namespace);
+    // Parsing the namespace on every create is a visible share of a create's cost; a revision
+    // seen live before is live still.
+    if (this.liveNamespaces.get(namespace) === kv.modRevision) return;
     if (decode(kv).metadata.deletionTimestamp) {
       throw forbidden(
         this.gr,
@@ -386,7 +396,11 @@ export class Store {
         `unable to create new content in namespace ${namespace} because it is being terminated`,
       );
     }
+    if (this.liveNamespaces.size > 1000) this.liveNamespaces.clear();
+    this.liveNamespaces.set(namespace, kv.modRevision);
   }
+
+  private readonly liveNamespaces = new Map<string, number>();
 
   private storageError(e: unknown, name: string): unknown {
     if (e instanceof StorageError) {

@@ -2,7 +2,7 @@
 // An object that stops matching is sent as DELETED, one that starts matching as ADDED, as the
 // apiserver's watch cache does. Without a resourceVersion the current state comes first.
 import { gone } from '../errors.js';
-import { StorageError, type WatchEvent } from '../storage/types.js';
+import { StorageError, type KeyValue, type WatchEvent } from '../storage/types.js';
 import type { KObject } from '../resources/types.js';
 import { matches, withTypeMeta } from './object.js';
 import type { Matcher } from './options.js';
@@ -101,17 +101,34 @@ function translate(
 ): KWatchEvent | undefined {
   const def = store.def;
   if (e.type === 'delete') {
-    const o = withTypeMeta(def, store.decode(e.prev, e.kv.modRevision));
+    const o = shared(store, e.prev, e.kv.modRevision);
     return matches(def, o, match) ? { type: 'DELETED', object: o } : undefined;
   }
-  const o = withTypeMeta(def, store.decode(e.kv));
+  const o = shared(store, e.kv, e.kv.modRevision);
   const now = matches(def, o, match);
   // Without the previous value (a backend may omit it) an update of a matching object is MODIFIED.
   const before = e.prev
-    ? matches(def, withTypeMeta(def, store.decode(e.prev)), match)
+    ? matches(def, shared(store, e.prev, e.prev.modRevision), match)
     : e.kv.createRevision !== e.kv.modRevision && now;
   if (now && before) return { type: 'MODIFIED', object: o };
   if (now) return { type: 'ADDED', object: o };
   if (before) return { type: 'DELETED', object: o };
   return undefined;
+}
+
+/**
+ * A backend hands the same event object to every watch of a prefix, so the object is decoded
+ * once per store and event, not once per watcher (500 watchers: 500 JSON.parse per write).
+ * Watchers only read it (and serialize it); nobody mutates it.
+ */
+const decoded = new WeakMap<KeyValue, { store: Store; rev: number; o: KObject }[]>();
+
+function shared(store: Store, kv: KeyValue, rev: number): KObject {
+  let list = decoded.get(kv);
+  const hit = list?.find((d) => d.store === store && d.rev === rev);
+  if (hit) return hit.o;
+  const o = withTypeMeta(store.def, store.decode(kv, rev));
+  if (!list) decoded.set(kv, (list = []));
+  list.push({ store, rev, o });
+  return o;
 }

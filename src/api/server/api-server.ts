@@ -4,6 +4,7 @@ import type http from 'node:http';
 import { admitAll, type Admission } from '../admission/types.js';
 import { alwaysAllow, type Authorizer } from '../auth/types.js';
 import { Controllers } from '../controllers/gc.js';
+import { Scheduler } from '../controllers/scheduler.js';
 import type { ServerContext } from '../http/context.js';
 import { createHttpServer, listen, type TlsMaterial } from '../http/server.js';
 import { Store } from '../registry/store.js';
@@ -36,6 +37,7 @@ export class ApiServer {
     private readonly server: http.Server,
     private readonly controllers: Controllers,
     private readonly compactTimer: NodeJS.Timeout | undefined,
+    private readonly scheduler: Scheduler,
   ) {}
 
   static async start(o: ApiServerOptions): Promise<ApiServer> {
@@ -55,6 +57,8 @@ export class ApiServer {
     await bootstrap(stores, port);
     const controllers = new Controllers(o.storage, stores, log);
     await controllers.start();
+    const scheduler = new Scheduler(o.storage, stores, log);
+    scheduler.start();
     let compactTimer: NodeJS.Timeout | undefined;
     const every = o.compactEveryMs ?? 5 * 60_000;
     if (every > 0) {
@@ -80,6 +84,7 @@ export class ApiServer {
       server,
       controllers,
       compactTimer,
+      scheduler,
     );
   }
 
@@ -90,6 +95,7 @@ export class ApiServer {
 
   async stop(): Promise<void> {
     if (this.compactTimer) clearInterval(this.compactTimer);
+    await this.scheduler.stop();
     await this.controllers.stop();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());

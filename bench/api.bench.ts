@@ -1,0 +1,317 @@
+// The API server through HTTP: `corral server --insecure-http` runs as its own process on a free
+// loopback port, over SQLite (a tmp data dir) and over a throwaway /usr/bin/etcd on loopback.
+// With 10k pods stored it measures GET of one pod, LIST of the 1,000 pods of a namespace,
+// create, update (PUT at the current resourceVersion) and the fan-out of a write to 500 watch
+// streams (write sent → event read by every watcher). The load generator is this process: one
+// keep-alive agent with `--concurrency` sockets and as many workers in a closed loop (so that
+// many requests in flight at most), every phase bounded by a count and a deadline. Latencies are
+// client-side (request sent → body read). Nothing asserts a timing.
+//
+//   npm run bench:api -- [--objects 10000] [--concurrency 16] [--seconds 8] [--watchers 500]
+//                        [--only sqlite,etcd] [--cpu-prof DIR]   (DIR gets the server's .cpuprofile)
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir, uptime } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { etcdInstalled, startEtcd, type EtcdServer } from '../test/api/storage/etcd-server.js';
+import { Client, closedLoop, openWatchers, percentile, type PhaseResult } from './api-load.js';
+
+const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+const OBJECTS = Number(arg('objects') ?? 10_000);
+const LISTED = Math.min(1000, OBJECTS);
+const CONCURRENCY = Number(arg('concurrency') ?? 16);
+const PHASE_MS = Number(arg('seconds') ?? 8) * 1000;
+const WATCHERS = Number(arg('watchers') ?? 500);
+const FANOUT_WRITES = 100;
+const only = arg('only')?.split(',');
+const cpuProf = arg('cpu-prof');
+
+const load = () => `uptime ${(uptime() / 3600).toFixed(1)} h, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`;
+
+interface Server {
+  url: URL;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+async function startServer(dir: string, datastore: string): Promise<Server> {
+  const nodeArgs = cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${resolve(cpuProf)}`] : [];
+  const child = spawn(
+    process.execPath,
+    [
+      ...nodeArgs,
+      MAIN,
+      '--data-dir',
+      dir,
+      'server',
+      '--listen',
+      '127.0.0.1:0',
+      '--insecure-http',
+      '--datastore',
+      datastore,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let log = '';
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      // SIGTERM: the server exits cleanly (and writes its CPU profile).
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(t);
+    }
+  };
+  try {
+    const url = await new Promise<string>((res, rej) => {
+      const timer = setTimeout(() => rej(new Error(`corral server did not start in 30 s: ${log}`)), 30_000);
+      child.stderr!.on('data', (d: Buffer) => {
+        log = (log + d.toString()).slice(-4000);
+        const m = /serving the Kubernetes API at (\S+)/.exec(log);
+        if (m) {
+          clearTimeout(timer);
+          res(m[1]!);
+        }
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        rej(new Error(`corral server exited with ${code}: ${log}`));
+      });
+    });
+    return { url: new URL(url), child, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+type Pod = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace: string; resourceVersion?: string; labels: Record<string, string> };
+  [k: string]: unknown;
+};
+
+/** A ~1.2 KB pod, as stored: containers with env and resources, labels, an annotation. */
+function pod(ns: string, name: string, i: number): Pod {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name,
+      namespace: ns,
+      labels: { app: `app-${i % 50}`, tier: i % 2 ? 'web' : 'db' },
+      annotations: { 'bench.corral.dev/note': 'n'.repeat(300) },
+    } as Pod['metadata'],
+    spec: {
+      containers: [
+        {
+          name: 'main',
+          image: 'registry.example/busybox:1.36',
+          command: ['sleep', '3600'],
+          env: [
+            { name: 'INDEX', value: String(i) },
+            { name: 'MODE', value: 'bench' },
+          ],
+          resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { memory: '64Mi' } },
+        },
+      ],
+      restartPolicy: 'Always',
+    },
+  };
+}
+
+interface Row {
+  op: string;
+  r: PhaseResult;
+  /** Items per op (list) for the note. */
+  note?: string;
+}
+
+async function benchBackend(name: string, datastore: string, dir: string): Promise<Row[]> {
+  const server = await startServer(dir, datastore);
+  const c = new Client(server.url, CONCURRENCY);
+  const rows: Row[] = [];
+  try {
+    for (const ns of ['bench-fill', 'bench-list', 'bench-create', 'bench-watch'])
+      await c.json('POST', '/api/v1/namespaces', { metadata: { name: ns } });
+    const podsPath = (ns: string) => `/api/v1/namespaces/${ns}/pods`;
+
+    // Fill: LISTED pods in bench-list, the rest in bench-fill (kept for the update phase).
+    const filled: Pod[] = [];
+    const fill = await closedLoop(CONCURRENCY, OBJECTS, 600_000, async (i) => {
+      const ns = i < LISTED ? 'bench-list' : 'bench-fill';
+      const o = await c.json<Pod>('POST', podsPath(ns), pod(ns, `pod-${i}`, i));
+      if (ns === 'bench-fill') filled.push(o);
+    });
+    if (fill.errors) throw new Error(`fill: ${fill.errors} errors, first: ${fill.firstError}`);
+    rows.push({ op: `create (fill 0→${OBJECTS / 1000}k)`, r: fill });
+
+    rows.push({
+      op: 'get one pod',
+      r: await closedLoop(CONCURRENCY, 100_000, PHASE_MS, async (i) => {
+        const n = LISTED + ((i * 7919) % (OBJECTS - LISTED));
+        const r = await c.request('GET', `${podsPath('bench-fill')}/pod-${n}`);
+        if (r.status !== 200) throw new Error(`GET: ${r.status}`);
+      }),
+    });
+
+    const listConcurrency = Math.min(CONCURRENCY, 4);
+    rows.push({
+      op: `list ${LISTED} pods (c=${listConcurrency})`,
+      r: await closedLoop(listConcurrency, 2_000, PHASE_MS, async () => {
+        const l = await c.json<{ items: unknown[] }>('GET', podsPath('bench-list'));
+        if (l.items.length !== LISTED) throw new Error(`LIST returned ${l.items.length} of ${LISTED}`);
+      }),
+    });
+
+    rows.push({
+      op: 'create',
+      r: await closedLoop(CONCURRENCY, 50_000, PHASE_MS, async (i) => {
+        const r = await c.request('POST', podsPath('bench-create'), pod('bench-create', `new-${i}`, i));
+        if (r.status !== 201) throw new Error(`POST: ${r.status} ${r.body.toString().slice(0, 200)}`);
+      }),
+    });
+
+    // Update: PUT with the resourceVersion last seen; workers touch distinct pods (i mod N).
+    rows.push({
+      op: 'update (PUT)',
+      r: await closedLoop(CONCURRENCY, 50_000, PHASE_MS, async (i) => {
+        const k = i % filled.length;
+        const cur = filled[k]!;
+        cur.metadata.labels.round = String(i);
+        filled[k] = await c.json<Pod>('PUT', `${podsPath('bench-fill')}/${cur.metadata.name}`, cur);
+      }),
+    });
+
+    rows.push(await fanout(c, server.url));
+  } finally {
+    c.close();
+    await server.stop();
+  }
+  return rows;
+}
+
+/**
+ * WATCHERS watch streams on one namespace; FANOUT_WRITES creates there, one after another: each
+ * sample is the time from sending the create to the event having been read by every watcher.
+ */
+async function fanout(c: Client, base: URL): Promise<Row> {
+  const path = '/api/v1/namespaces/bench-watch/pods';
+  const { metadata } = await c.json<{ metadata: { resourceVersion: string } }>('GET', `${path}?limit=1`);
+  let want = '';
+  let seen = 0;
+  let done: (() => void) | undefined;
+  let delivered = 0;
+  const w = await openWatchers(
+    base,
+    `${path}?watch=1&resourceVersion=${metadata.resourceVersion}&timeoutSeconds=600`,
+    WATCHERS,
+    (_w, line) => {
+      delivered++;
+      // The name is enough to tell the event without parsing every line.
+      if (want && line.includes(want) && ++seen === WATCHERS) done?.();
+    },
+  );
+  const latencies: number[] = [];
+  let errors = 0;
+  let firstError: string | undefined;
+  const t0 = performance.now();
+  try {
+    for (let i = 0; i < FANOUT_WRITES && performance.now() - t0 < 60_000; i++) {
+      want = `"name":"watched-${i}"`;
+      seen = 0;
+      const all = new Promise<void>((res, rej) => {
+        done = res;
+        setTimeout(() => rej(new Error(`only ${seen} of ${WATCHERS} watchers got the event in 10 s`)), 10_000);
+      });
+      const s = performance.now();
+      try {
+        await c.json('POST', path, pod('bench-watch', `watched-${i}`, i));
+        await all;
+        latencies.push(performance.now() - s);
+      } catch (e) {
+        errors++;
+        firstError ??= (e as Error).message;
+      }
+    }
+  } finally {
+    w.close();
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  return {
+    op: `watch fan-out ×${WATCHERS}`,
+    r: { ops: latencies.length, errors, firstError, seconds, latencies },
+    note: `${Math.round(delivered / seconds)} events/s delivered`,
+  };
+}
+
+function table(name: string, rows: Row[]): string[] {
+  const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-').padStart(9);
+  return rows.map(({ op, r, note }) =>
+    [
+      name.padEnd(7),
+      op.padEnd(26),
+      String(r.ops).padStart(7),
+      String(r.errors).padStart(5),
+      f(percentile(r.latencies, 0.5)),
+      f(percentile(r.latencies, 0.99)),
+      f(r.ops / r.seconds, 0),
+      note ? `  ${note}` : r.firstError ? `  first error: ${r.firstError.slice(0, 120)}` : '',
+    ].join(' '),
+  );
+}
+
+const work = mkdtempSync(join(tmpdir(), 'corral-bench-api-'));
+let etcd: EtcdServer | undefined;
+const lines: string[] = [];
+const startLoad = load();
+const stopAll = () => {
+  rmSync(work, { recursive: true, force: true });
+};
+process.once('SIGINT', () => {
+  void etcd?.stop().finally(() => {
+    stopAll();
+    process.exit(130);
+  });
+});
+try {
+  if (!only || only.includes('sqlite')) {
+    lines.push(...table('sqlite', await benchBackend('sqlite', 'sqlite', join(work, 'sqlite'))));
+  }
+  if (!only || only.includes('etcd')) {
+    if (!etcdInstalled()) lines.push('etcd    skipped: /usr/bin/etcd is not installed');
+    else {
+      etcd = await startEtcd(5_000);
+      lines.push(...table('etcd', await benchBackend('etcd', `etcd://${etcd.endpoint}`, join(work, 'etcd'))));
+    }
+  }
+} finally {
+  await etcd?.stop();
+  stopAll();
+}
+console.log(
+  `api over HTTP: ${OBJECTS} pods stored, ${CONCURRENCY} keep-alive connections (closed loop), ` +
+    `${PHASE_MS / 1000} s per phase, latencies in ms (client side)`,
+);
+console.log(`before: ${startLoad}; after: ${load()}`);
+console.log(
+  [
+    'backend'.padEnd(7),
+    'operation'.padEnd(26),
+    'n'.padStart(7),
+    'err'.padStart(5),
+    'p50'.padStart(9),
+    'p99'.padStart(9),
+    'ops/s'.padStart(9),
+  ].join(' '),
+);
+for (const l of lines) console.log(l);

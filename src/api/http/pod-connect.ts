@@ -1,0 +1,262 @@
+// pods/log and pods/exec proxied to the node agent that runs the pod.
+//
+// How the API server reaches the agent: the Node object carries the path of the agent's local
+// endpoint socket (annotation NODE_ENDPOINT_ANNOTATION, written by the agent at registration).
+// That works when both run on one machine (`corral up`, or `corral server` + `corral node` side
+// by side); an agent on another machine needs a TLS endpoint (kubelet :10250) — not built yet.
+//
+// Exec speaks WebSocket `v5.channel.k8s.io` to the client (channel byte first: 0 stdin,
+// 1 stdout, 2 stderr, 3 status, 4 resize, 255 close-stdin) and the endpoint's own framing to the
+// agent (stdin raw with half-close for EOF; frames 1/2 output, 3 exit code as text).
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { ApiError, badRequest } from '../errors.js';
+import type { Store } from '../registry/store.js';
+import { nodes } from '../resources/nodes.js';
+import type { KObject } from '../resources/types.js';
+import type { ServerContext } from './context.js';
+import { acceptWebSocket, offeredProtocols, type WebSocketConn } from './websocket.js';
+
+export const NODE_ENDPOINT_ANNOTATION = 'corral.dev/endpoint-socket';
+const V5 = 'v5.channel.k8s.io';
+
+type PodSpec = { nodeName?: string; containers?: { name: string }[]; initContainers?: { name: string }[] };
+
+function containerOf(pod: KObject, q: URLSearchParams): string {
+  const spec = (pod.spec ?? {}) as PodSpec;
+  const names = [...(spec.containers ?? []), ...(spec.initContainers ?? [])].map((c) => c.name);
+  const c = q.get('container') || (spec.containers?.length === 1 ? spec.containers[0]!.name : '');
+  if (!c)
+    throw badRequest(
+      `a container name must be specified for pod ${pod.metadata.name}, choose one of: [${names.join(' ')}]`,
+    );
+  if (!names.includes(c)) throw badRequest(`container ${c} is not valid for pod ${pod.metadata.name}`);
+  return c;
+}
+
+async function endpointOf(ctx: ServerContext, pod: KObject): Promise<string> {
+  const nodeName = ((pod.spec ?? {}) as PodSpec).nodeName;
+  if (!nodeName) throw badRequest(`pod ${pod.metadata.name} does not have a host assigned`);
+  let node: KObject;
+  try {
+    node = await (ctx.stores.get(nodes) as Store).get('', nodeName);
+  } catch {
+    throw new ApiError(503, 'ServiceUnavailable', `node "${nodeName}" of pod ${pod.metadata.name} is not registered`);
+  }
+  const sock = node.metadata.annotations?.[NODE_ENDPOINT_ANNOTATION];
+  if (!sock)
+    throw new ApiError(
+      503,
+      'ServiceUnavailable',
+      `node "${nodeName}" publishes no endpoint this API server can reach (annotation ${NODE_ENDPOINT_ANNOTATION})`,
+    );
+  return sock;
+}
+
+function nodeError(res: IncomingMessage): Promise<ApiError> {
+  return new Promise((resolve) => {
+    let b = '';
+    res.setEncoding('utf8');
+    res.on('data', (c: string) => (b += c));
+    res.on('end', () => resolve(badRequest(b.trim() || `node agent answered ${res.statusCode}`)));
+    res.on('error', () => resolve(badRequest(`node agent answered ${res.statusCode}`)));
+  });
+}
+
+/** Keep the last `n` lines of `text`. */
+function tail(text: string, n: number): string {
+  if (n <= 0) return '';
+  const lines = text.split('\n');
+  const hasEnd = text.endsWith('\n');
+  if (hasEnd) lines.pop();
+  return lines.slice(-n).join('\n') + (hasEnd && lines.length ? '\n' : '');
+}
+
+export async function proxyLog(
+  ctx: ServerContext,
+  pod: KObject,
+  q: URLSearchParams,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const container = containerOf(pod, q);
+  if (q.get('previous') === 'true')
+    throw badRequest(`previous terminated container "${container}" in pod "${pod.metadata.name}" not found`);
+  const socketPath = await endpointOf(ctx, pod);
+  const follow = q.get('follow') === 'true';
+  const tailLines = q.has('tailLines') ? Number(q.get('tailLines')) : undefined;
+  const limitBytes = q.has('limitBytes') ? Number(q.get('limitBytes')) : undefined;
+  const qs = new URLSearchParams({
+    pod: pod.metadata.name ?? '',
+    namespace: pod.metadata.namespace ?? 'default',
+    container,
+    follow: follow ? '1' : '0',
+  });
+  const up = await new Promise<IncomingMessage>((resolve, reject) => {
+    const r = http.get({ socketPath, path: `/logs?${qs}` }, resolve);
+    r.on('error', (e) => reject(new ApiError(503, 'ServiceUnavailable', `node agent unreachable: ${e.message}`)));
+    req.on('close', () => r.destroy());
+  });
+  if (up.statusCode !== 200) throw await nodeError(up);
+  res.writeHead(200, { 'Content-Type': 'text/plain', 'Cache-Control': 'no-cache, private' });
+  if (follow) res.flushHeaders();
+  let sent = 0;
+  const write = (s: string): boolean => {
+    if (limitBytes !== undefined) {
+      const b = Buffer.from(s).subarray(0, Math.max(0, limitBytes - sent));
+      sent += b.length;
+      res.write(b);
+      return sent < limitBytes;
+    }
+    res.write(s);
+    return true;
+  };
+  up.setEncoding('utf8');
+  // The agent sends what the log holds at once, then (follow) new lines as they come: tailLines
+  // applies to that first part, which is what arrives before a short quiet period.
+  let head: string | undefined = tailLines === undefined ? undefined : '';
+  let quiet: NodeJS.Timeout | undefined;
+  const flushHead = (): void => {
+    if (head === undefined) return;
+    const t = tail(head, tailLines!);
+    head = undefined;
+    if (!write(t)) up.destroy();
+  };
+  up.on('data', (c: string) => {
+    if (head !== undefined) {
+      head += c;
+      if (follow) {
+        clearTimeout(quiet);
+        quiet = setTimeout(flushHead, 100);
+      }
+      return;
+    }
+    if (!write(c)) up.destroy();
+  });
+  if (follow && head !== undefined) quiet = setTimeout(flushHead, 300);
+  await new Promise<void>((resolve) => {
+    up.on('close', resolve);
+    up.on('end', resolve);
+    res.on('close', () => {
+      up.destroy();
+      resolve();
+    });
+  });
+  clearTimeout(quiet);
+  flushHead();
+  res.end();
+}
+
+function status(code: number | undefined, message?: string): Buffer {
+  const st =
+    code === 0
+      ? { metadata: {}, status: 'Success' }
+      : code === undefined
+        ? { metadata: {}, status: 'Failure', reason: 'InternalError', message: message ?? 'exec failed' }
+        : {
+            metadata: {},
+            status: 'Failure',
+            message: `command terminated with non-zero exit code: exit status ${code}`,
+            reason: 'NonZeroExitCode',
+            details: { causes: [{ reason: 'ExitCode', message: String(code) }] },
+          };
+  return Buffer.concat([Buffer.from([3]), Buffer.from(JSON.stringify(st))]);
+}
+
+export async function proxyExec(
+  ctx: ServerContext,
+  pod: KObject,
+  sub: string,
+  q: URLSearchParams,
+  req: IncomingMessage,
+): Promise<void> {
+  const container = containerOf(pod, q);
+  const offered = offeredProtocols(req);
+  if (!offered.includes(V5)) {
+    const how = String(req.headers.upgrade ?? '') || 'none';
+    throw badRequest(`unsupported upgrade ${how}: pods/${sub} needs a WebSocket with subprotocol ${V5}`);
+  }
+  if (sub === 'attach') throw badRequest('pods/attach is not supported by the corral node agent yet; use exec');
+  const command = q.getAll('command');
+  if (!command.length) throw badRequest('you must specify at least 1 command');
+  const socketPath = await endpointOf(ctx, pod);
+  const qs = new URLSearchParams({
+    pod: pod.metadata.name ?? '',
+    namespace: pod.metadata.namespace ?? 'default',
+    container,
+    cmd: JSON.stringify(command),
+  });
+  const ws = acceptWebSocket(req, V5);
+  const wantStdin = q.get('stdin') === 'true' || q.get('stdin') === '1';
+  let node: Socket | undefined;
+  const pendingIn: Buffer[] = [];
+  let stdinClosed = !wantStdin;
+  ws.on('message', (m: Buffer) => {
+    if (!m.length) return;
+    if (m[0] === 0) {
+      if (node) node.write(m.subarray(1));
+      else pendingIn.push(m.subarray(1));
+    } else if (m[0] === 255 && m[1] === 0) {
+      stdinClosed = true;
+      node?.end();
+    } // 4 (resize): no TTY support yet
+  });
+  ws.on('close', () => node?.destroy());
+  try {
+    node = await connectExec(socketPath, `/exec?${qs}`);
+  } catch (e) {
+    ws.send(status(undefined, (e as Error).message));
+    return ws.close(1000);
+  }
+  if (ws.isClosed) return void node.destroy();
+  for (const b of pendingIn) node.write(b);
+  if (stdinClosed) node.end();
+  pumpExec(node, ws);
+}
+
+function connectExec(socketPath: string, path: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const r = http.request({
+      socketPath,
+      path,
+      method: 'POST',
+      headers: { Connection: 'Upgrade', Upgrade: 'corral-exec' },
+    });
+    r.on('upgrade', (_res, sock: Socket, head: Buffer) => {
+      if (head.length) sock.unshift(head);
+      resolve(sock);
+    });
+    r.on('response', (res) => void nodeError(res).then((e) => reject(new Error(e.message))));
+    r.on('error', (e) => reject(new Error(`node agent unreachable: ${e.message}`)));
+    r.end();
+  });
+}
+
+/** The agent's frames (1 byte stream, 4 bytes length, data) to WebSocket channel messages. */
+function pumpExec(node: Socket, ws: WebSocketConn): void {
+  let buf: Buffer = Buffer.alloc(0);
+  let done = false;
+  node.on('data', (d: Buffer) => {
+    buf = Buffer.concat([buf, d]);
+    while (buf.length >= 5) {
+      const len = buf.readUInt32BE(1);
+      if (buf.length < 5 + len) break;
+      const stream = buf[0]!;
+      const data = buf.subarray(5, 5 + len);
+      buf = buf.subarray(5 + len);
+      if (stream === 1 || stream === 2) ws.send(Buffer.concat([Buffer.from([stream]), data]));
+      else if (stream === 3) {
+        done = true;
+        const code = Number(data.toString());
+        ws.send(status(Number.isInteger(code) ? code : undefined, `exec ended: ${data.toString()}`));
+        ws.close(1000);
+      }
+    }
+  });
+  node.on('error', () => undefined);
+  node.on('close', () => {
+    if (done) return;
+    ws.send(status(undefined, 'the node agent closed the exec stream'));
+    ws.close(1000);
+  });
+}

@@ -1,0 +1,76 @@
+// The node agent joined to an API server: the Node object and its heartbeats, pods from the API
+// (ApiPodSource) instead of a manifests directory, status reports back, and the local endpoint
+// whose socket the API server uses for logs and exec.
+import type { Server } from 'node:http';
+import { hostname } from 'node:os';
+import { NodeAgent, type AgentOptions } from '../agent.js';
+import { serve, socketPath } from '../endpoint.js';
+import { KubeClient } from './client.js';
+import { ApiPodSource } from './pod-source.js';
+import { NodeRegistration } from './registration.js';
+import { StatusReporter } from './status-reporter.js';
+
+export interface ClusterNodeOptions extends Omit<AgentOptions, 'manifestsDir' | 'source'> {
+  kubeconfig: string;
+  /** Overrides the kubeconfig's server URL. */
+  server?: string;
+  statusEveryMs?: number;
+}
+
+export class ClusterNode {
+  readonly agent: NodeAgent;
+  readonly client: KubeClient;
+  readonly nodeName: string;
+  private readonly source: ApiPodSource;
+  private readonly registration: NodeRegistration;
+  private readonly reporter: StatusReporter;
+  private endpoint?: Server;
+
+  constructor(o: ClusterNodeOptions) {
+    const log = o.log ?? ((m: string) => process.stderr.write(`corral node: ${m}\n`));
+    this.nodeName = (o.nodeName ?? hostname()).toLowerCase();
+    this.client = KubeClient.fromKubeconfig(o.kubeconfig, o.server);
+    this.source = new ApiPodSource(
+      this.client,
+      this.nodeName,
+      (uid) => this.agent.pods().some((p) => p.uid === uid),
+      log,
+    );
+    this.agent = new NodeAgent({
+      ...o,
+      nodeName: this.nodeName,
+      log,
+      source: (onChange) => this.source.bind(onChange),
+    });
+    this.registration = new NodeRegistration(this.client, {
+      nodeName: this.nodeName,
+      endpointSocket: socketPath(o.dataDir),
+      ...(o.statusEveryMs ? { statusEveryMs: o.statusEveryMs, leaseEveryMs: o.statusEveryMs } : {}),
+      log,
+    });
+    this.reporter = new StatusReporter(
+      this.client,
+      () => this.agent,
+      this.source,
+      this.registration.hostIP,
+      log,
+    );
+  }
+
+  async start(): Promise<void> {
+    this.endpoint = await serve(this.agent);
+    await this.registration.start();
+    await this.agent.start();
+    this.reporter.start();
+  }
+
+  /** `stopPods`: stop every pod (tests, drain); otherwise they keep running for the next agent. */
+  async shutdown(o: { stopPods?: boolean } = {}): Promise<void> {
+    await this.reporter.stop();
+    await this.registration.stop();
+    await this.agent.shutdown(o);
+    this.endpoint?.closeAllConnections();
+    await new Promise<void>((res) => (this.endpoint ? this.endpoint.close(() => res()) : res()));
+    this.client.close();
+  }
+}
