@@ -11,6 +11,7 @@
 import Database from 'better-sqlite3';
 import { Hub } from './fanout.js';
 import { prefixEndString, startCompactor } from './keys.js';
+import { BACKSTOP_PAGES, startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 import {
   SCHEMA,
   isUniqueViolation,
@@ -45,6 +46,7 @@ export class SqliteStorage implements Storage {
   readonly db: Database.Database;
   private readonly hub: Hub;
   private readonly stopCompactor: () => void;
+  private readonly checkpointer: Checkpointer;
   private closed = false;
   private readonly q: ReturnType<typeof prepareStatements>;
   /** One transaction wrapper, called with the body (creating one per write costs ~1 µs more). */
@@ -66,6 +68,9 @@ export class SqliteStorage implements Storage {
     this.db.exec(SCHEMA);
     // As kine at startup: fold a WAL left by a crash into the database file.
     this.db.pragma('wal_checkpoint(TRUNCATE)');
+    // Checkpoints run in a worker (sqlite-checkpointer.ts); this thread's only as a backstop.
+    this.db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+    this.checkpointer = startCheckpointer(path);
     this.q = prepareStatements(this.db);
     this.tx = this.db.transaction((fn: () => Row) => fn());
     this.hub = new Hub(opts.progressIntervalMs ?? 5000, () => this.rev());
@@ -360,6 +365,7 @@ export class SqliteStorage implements Storage {
     this.closed = true;
     this.stopCompactor();
     this.hub.close();
+    await this.checkpointer.stop();
     this.db.close();
   }
 }

@@ -2,6 +2,7 @@
 // Each action is imported only when it runs. Errors are one line `corral: <what>; <fix>` with
 // podman's exit codes: 125 Corral's own error (bad flags included), 126 the command cannot be
 // invoked, 127 it is not found; otherwise the container's (or exec'd command's) own exit code.
+import type { RunRequest } from '../../engine/options.js';
 import { Command, type CommanderError } from 'commander';
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
@@ -157,26 +158,13 @@ export function registerContainerCommands(program: Command, dataDir: () => strin
   );
 }
 
-export interface RunFlags {
-  rm?: boolean;
-  detach?: boolean;
-  name?: string;
+/** commander's view of `run`'s flags: the engine's request, with the repeatable flags as lists. */
+export type RunFlags = Omit<RunRequest, 'image' | 'cmd' | 'volumes' | 'env' | 'publish'> & {
   env: string[];
   volume: string[];
-  workdir?: string;
-  user?: string;
-  memory?: string;
-  cpus?: string;
-  pidsLimit?: string;
-  hostname?: string;
-  readOnly?: boolean;
-  network?: string;
-  net?: string;
   publish: string[];
-  interactive?: boolean;
-  tty?: boolean;
-  entrypoint?: string;
-}
+  net?: string;
+};
 
 export interface ExecFlags {
   interactive?: boolean;

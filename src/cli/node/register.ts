@@ -1,5 +1,6 @@
 // `corral node`: the node agent (kubelet) in standalone mode and its client commands.
 //   corral node --manifests DIR          run the pods of DIR (foreground; ^C leaves them running)
+//   corral node --kubeconfig F [--server URL]  run the pods an API server binds to this node
 //   corral node pods [-o json]           pod status from the running agent
 //   corral node logs POD [CTR] [-f]      a container's log
 //   corral node exec POD [-c CTR] [-i] -- CMD...
@@ -18,24 +19,43 @@ async function act(fn: () => Promise<number | void>): Promise<void> {
 export function registerNodeCommands(program: Command, dataDir: () => string): void {
   const node = program
     .command('node')
-    .description('the node agent: run the Pods of a manifests directory (standalone kubelet)')
+    .description('the node agent: run the Pods of a manifests directory (standalone kubelet) or of an API server')
     .option('--manifests <dir>', 'directory of Pod/ConfigMap/Secret manifests (YAML)')
+    .option('--kubeconfig <file>', 'join the API server of this kubeconfig instead of reading manifests')
+    .option('--server <url>', "API server URL (overrides the kubeconfig's)")
     .option('--cgroup-root <path>', "Corral's cgroup root (env CORRAL_CGROUP_ROOT)")
-    .option('--node-name <name>', 'spec.nodeName for field references (default: hostname)')
+    .option('--node-name <name>', 'the Node name and spec.nodeName for field references (default: hostname)')
     .option('--backoff-base <ms>', 'CrashLoopBackOff base delay in ms', '10000')
-    .action((o: { manifests?: string; cgroupRoot?: string; nodeName?: string; backoffBase: string }) =>
-      act(async () => {
-        if (!o.manifests)
-          throw new Error('--manifests DIR is required; e.g. corral node --manifests /etc/corral/manifests');
-        const { runAgent } = await import('./run.js');
-        await runAgent({
-          dataDir: dataDir(),
-          manifestsDir: o.manifests,
-          cgroupRoot: o.cgroupRoot,
-          nodeName: o.nodeName,
-          backoffBaseMs: Number(o.backoffBase),
-        });
-      }),
+    .action(
+      (o: {
+        manifests?: string;
+        kubeconfig?: string;
+        server?: string;
+        cgroupRoot?: string;
+        nodeName?: string;
+        backoffBase: string;
+      }) =>
+        act(async () => {
+          const common = {
+            dataDir: dataDir(),
+            ...(o.cgroupRoot ? { cgroupRoot: o.cgroupRoot } : {}),
+            ...(o.nodeName ? { nodeName: o.nodeName } : {}),
+            backoffBaseMs: Number(o.backoffBase),
+          };
+          if (o.kubeconfig || o.server) {
+            if (o.manifests) throw new Error('--manifests and --kubeconfig/--server exclude each other; pick one');
+            if (!o.kubeconfig)
+              throw new Error('--server needs --kubeconfig FILE for the credentials; e.g. --kubeconfig DATA_DIR/kubeconfig');
+            const { runClusterAgent } = await import('./cluster.js');
+            return runClusterAgent({ ...common, kubeconfig: o.kubeconfig, ...(o.server ? { server: o.server } : {}) });
+          }
+          if (!o.manifests)
+            throw new Error(
+              '--manifests DIR or --kubeconfig FILE is required; e.g. corral node --manifests /etc/corral/manifests',
+            );
+          const { runAgent } = await import('./run.js');
+          await runAgent({ ...common, manifestsDir: o.manifests });
+        }),
     );
   node
     .command('pods')
