@@ -33,7 +33,10 @@ const FANOUT_WRITES = 100;
 const only = arg('only')?.split(',');
 const cpuProf = arg('cpu-prof');
 
-const load = () => `uptime ${(uptime() / 3600).toFixed(1)} h, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`;
+const load = () =>
+  `uptime ${(uptime() / 3600).toFixed(1)} h, load ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`;
 
 interface Server {
   url: URL;
@@ -182,15 +185,29 @@ async function benchBackend(name: string, datastore: string, dir: string): Promi
     });
 
     // Update: PUT with the resourceVersion last seen; workers touch distinct pods (i mod N).
-    rows.push({
-      op: 'update (PUT)',
-      r: await closedLoop(CONCURRENCY, 50_000, PHASE_MS, async (i) => {
-        const k = i % filled.length;
-        const cur = filled[k]!;
+    // In-process controllers (the scheduler marks unschedulable pods) write pods too: start from
+    // a fresh list, and on a 409 read the pod and PUT again (counted in the note).
+    const fresh = await c.json<{ items: Pod[] }>('GET', podsPath('bench-fill'));
+    filled.splice(0, filled.length, ...fresh.items);
+    let conflicts = 0;
+    const update = await closedLoop(CONCURRENCY, 50_000, PHASE_MS, async (i) => {
+      const k = i % filled.length;
+      let cur = filled[k]!;
+      const path = `${podsPath('bench-fill')}/${cur.metadata.name}`;
+      for (let attempt = 0; ; attempt++) {
         cur.metadata.labels.round = String(i);
-        filled[k] = await c.json<Pod>('PUT', `${podsPath('bench-fill')}/${cur.metadata.name}`, cur);
-      }),
+        const r = await c.request('PUT', path, cur);
+        if (r.status === 200) {
+          filled[k] = JSON.parse(r.body.toString()) as Pod;
+          return;
+        }
+        if (r.status !== 409 || attempt > 3)
+          throw new Error(`PUT: ${r.status} ${r.body.toString().slice(0, 200)}`);
+        conflicts++;
+        cur = await c.json<Pod>('GET', path);
+      }
     });
+    rows.push({ op: 'update (PUT)', r: update, note: `${conflicts} conflicts retried` });
 
     rows.push(await fanout(c, server.url));
   } finally {
@@ -231,7 +248,10 @@ async function fanout(c: Client, base: URL): Promise<Row> {
       seen = 0;
       const all = new Promise<void>((res, rej) => {
         done = res;
-        setTimeout(() => rej(new Error(`only ${seen} of ${WATCHERS} watchers got the event in 10 s`)), 10_000);
+        setTimeout(
+          () => rej(new Error(`only ${seen} of ${WATCHERS} watchers got the event in 10 s`)),
+          10_000,
+        );
       });
       const s = performance.now();
       try {

@@ -25,6 +25,21 @@ program
     await server(program.opts<{ dataDir?: string }>().dataDir, opts);
   });
 
+program
+  .command('up')
+  .description('run a one-machine cluster: the API server and a node agent joined to it')
+  .option('--listen <addr:port>', 'address the API server serves on', '127.0.0.1:6443')
+  .option('--datastore <store>', 'sqlite (DATA_DIR/state.db) or etcd://HOST:PORT[,HOST:PORT...]', 'sqlite')
+  .option('--node-name <name>', 'the Node name (default: hostname)')
+  .option('--cgroup-root <path>', "Corral's cgroup root (env CORRAL_CGROUP_ROOT)")
+  .option('--backoff-base <ms>', 'CrashLoopBackOff base delay in ms', '10000')
+  .option('--stop-pods', 'on exit, stop and remove every pod (default: they keep running for the next start)')
+  .allowExcessArguments(false)
+  .action(async (opts: import('./up.js').UpFlags) => {
+    const { up } = await import('./up.js');
+    await up(program.opts<{ dataDir?: string }>().dataDir, opts);
+  });
+
 const dataDir = () => resolveDataDir(program.opts<{ dataDir?: string }>().dataDir);
 registerContainerCommands(program, dataDir);
 registerImageCommands(program, dataDir);

@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { NodeContext, PAUSE_ID, type NodeOptions } from './context.js';
+import { EvictionManager } from './eviction.js';
 import { podKey } from './manifest.js';
 import { PodWorker } from './pod-worker.js';
 import { burstableShares } from './qos.js';
@@ -25,10 +26,14 @@ export class NodeAgent {
   private chain: Promise<void> = Promise.resolve();
   private errors = new Map<string, string>();
   private stopped = false;
+  /** Node-pressure eviction (off with evictionHard: ''). */
+  readonly eviction?: EvictionManager;
 
   constructor(readonly opts: AgentOptions) {
     mkdirSync(opts.dataDir, { recursive: true });
     this.ctx = new NodeContext(opts);
+    if (this.ctx.eviction)
+      this.eviction = new EvictionManager(this.ctx.eviction, () => [...this.workers.values()]);
     if (opts.source) this.watcher = opts.source((d) => this.enqueue(d));
     else if (opts.manifestsDir)
       this.watcher = new ManifestWatcher(opts.manifestsDir, (d) => this.enqueue(d), opts.rescanMs);
@@ -40,6 +45,7 @@ export class NodeAgent {
     await this.ctx.pauseRootfs();
     this.watcher.start();
     await this.chain;
+    this.eviction?.start();
   }
 
   private enqueue(d: Desired): void {
@@ -154,6 +160,7 @@ export class NodeAgent {
    */
   async shutdown(o: { stopPods?: boolean } = {}): Promise<void> {
     this.watcher.stop();
+    await this.eviction?.stop();
     await this.chain;
     this.stopped = true;
     if (o.stopPods) {

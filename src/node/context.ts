@@ -12,6 +12,7 @@ import { ImageStore, prepareRootfs } from '../image/index.js';
 import { Runtime } from '../oci/runtime.js';
 import { backoffFor, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { NodeCgroups } from './cgroups.js';
+import { parseEvictionHard, type EvictionOptions } from './eviction.js';
 import { PodStore } from './store.js';
 import type { ConfigMap, Secret } from './types.js';
 import type { ObjectSource } from './volumes.js';
@@ -27,6 +28,13 @@ export interface NodeOptions {
   logMaxBytes?: number;
   helperPath?: string;
   log?: (msg: string) => void;
+  /** The kubelet's --eviction-hard: `memory.available<100Mi` (default, as the kubelet) or `<N%`;
+   *  '' turns node-pressure eviction off. */
+  evictionHard?: string;
+  /** How often available memory is checked (default 10 s, the kubelet's housekeeping). */
+  evictionIntervalMs?: number;
+  /** Available memory in bytes (default: MemAvailable of /proc/meminfo); tests inject one. */
+  memAvailable?: () => number;
 }
 
 export const PAUSE_ID = 'node-pause';
@@ -43,6 +51,7 @@ export class NodeContext {
   readonly logMaxBytes: number;
   /** Lowest oom_score_adj we may set: without CAP_SYS_RESOURCE, not below our own. */
   readonly oomFloor: number;
+  readonly eviction?: EvictionOptions;
   configMaps = new Map<string, ConfigMap>();
   secrets = new Map<string, Secret>();
   private pause?: Promise<string>;
@@ -70,6 +79,15 @@ export class NodeContext {
     this.nodeName = opts.nodeName ?? readHostname();
     this.logMaxBytes = opts.logMaxBytes ?? 10 * 1024 * 1024;
     this.oomFloor = oomFloor();
+    const threshold = parseEvictionHard(opts.evictionHard ?? 'memory.available<100Mi');
+    if (threshold)
+      this.eviction = {
+        threshold,
+        memoryCapacity: this.memoryCapacity,
+        ...(opts.evictionIntervalMs ? { intervalMs: opts.evictionIntervalMs } : {}),
+        ...(opts.memAvailable ? { available: opts.memAvailable } : {}),
+        log: (m) => this.log(m),
+      };
     if (this.oomFloor > -1000)
       this.log(
         `no CAP_SYS_RESOURCE: oom_score_adj below ${this.oomFloor} (Guaranteed -997, pause -998) is raised to ${this.oomFloor}`,

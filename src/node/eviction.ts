@@ -1,6 +1,6 @@
 // Node-pressure eviction (kubelet pkg/kubelet/eviction, hard threshold on memory.available):
 // every interval the agent reads the node's available memory (MemAvailable of /proc/meminfo);
-// under the threshold it evicts one pod, re-reads, and goes on while the pressure lasts. Victims
+// under the threshold it evicts one pod and waits for it to stop; the next pass looks again. Victims
 // as rankMemoryPressure orders them, limited to the pods that exceed their requests: BestEffort
 // pods first (they request nothing), then Burstable pods over their memory request, each group by
 // usage above the request, largest first. Guaranteed pods and pods within their requests stay.
@@ -136,37 +136,32 @@ export class EvictionManager {
     await this.busy;
   }
 
-  /** One housekeeping pass: while under the threshold, evict the first ranked pod and re-read.
-   *  Returns the keys of the pods evicted. */
-  synchronize(): Promise<string[]> {
-    if (this.busy) return this.busy.then(() => []);
-    const evicted: string[] = [];
+  /** One housekeeping pass: under the threshold, evict the first ranked pod (one per pass, as
+   *  the kubelet: the next pass sees the memory it freed). Returns the key of the evicted pod. */
+  synchronize(): Promise<string | undefined> {
+    if (this.busy) return this.busy.then(() => undefined);
+    let evicted: string | undefined;
     const run = (async () => {
-      const gone = new Set<EvictablePod>();
-      for (;;) {
-        const available = this.read();
-        if (available >= this.limitBytes) return;
-        const cands: Candidate[] = [];
-        for (const pod of this.pods()) {
-          if (gone.has(pod)) continue;
-          const ctrs = await pod.memoryUsage();
-          if (!ctrs) continue;
-          const sum = (f: (c: ContainerUsage) => number) => ctrs.reduce((s, c) => s + f(c), 0);
-          cands.push({ pod, qos: pod.qos(), usage: sum((c) => c.usage), request: sum((c) => c.request), ctrs });
-        }
-        const victim = rankForEviction(cands)[0];
-        if (!victim) {
-          this.o.log?.(
-            `memory.available ${formatBytes(available)} < ${this.o.threshold.text}, but no pod exceeds its requests`,
-          );
-          return;
-        }
-        const message = evictionMessage(this.o.threshold, available, victim.ctrs);
-        this.o.log?.(`evicting pod ${victim.pod.key}: ${message}`);
-        gone.add(victim.pod);
-        evicted.push(victim.pod.key);
-        await victim.pod.evict(message);
+      const available = this.read();
+      if (available >= this.limitBytes) return;
+      const cands: Candidate[] = [];
+      for (const pod of this.pods()) {
+        const ctrs = await pod.memoryUsage();
+        if (!ctrs) continue;
+        const sum = (f: (c: ContainerUsage) => number) => ctrs.reduce((s, c) => s + f(c), 0);
+        cands.push({ pod, qos: pod.qos(), usage: sum((c) => c.usage), request: sum((c) => c.request), ctrs });
       }
+      const victim = rankForEviction(cands)[0];
+      if (!victim) {
+        this.o.log?.(
+          `memory.available ${formatBytes(available)} < ${this.o.threshold.text}, but no pod exceeds its requests`,
+        );
+        return;
+      }
+      const message = evictionMessage(this.o.threshold, available, victim.ctrs);
+      this.o.log?.(`evicting pod ${victim.pod.key}: ${message}`);
+      evicted = victim.pod.key;
+      await victim.pod.evict(message);
     })()
       .catch((e) => this.o.log?.(`eviction: ${(e as Error).message}`))
       .finally(() => (this.busy = undefined));

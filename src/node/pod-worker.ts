@@ -11,7 +11,8 @@ import type { NodeContext } from './context.js';
 import { adoptInstance, cleanupInstance, startInstance, type Running } from './instance.js';
 import { runProbe } from './probes.js';
 import { startProbes } from './prober.js';
-import { podCgroupPath, qosClass } from './qos.js';
+import type { ContainerUsage } from './eviction.js';
+import { containerAmounts, podCgroupPath, qosClass, type QOSClass } from './qos.js';
 import { sandboxId, startSandbox, writeEtcFiles } from './sandbox.js';
 import { podStatus, type ContainerView } from './status.js';
 import type { ContainerRecord, PodRecord } from './store.js';
@@ -40,6 +41,7 @@ export class PodWorker {
   private initFailed = false;
   private message?: string;
   private done: Promise<void> = Promise.resolve();
+  private evicting?: Promise<void>;
 
   constructor(
     private readonly ctx: NodeContext,
@@ -86,6 +88,11 @@ export class PodWorker {
   }
 
   start(): void {
+    if (this.rec.evicted) {
+      this.stopping = true;
+      for (const c of this.ctrs) c.final = true;
+      return;
+    }
     this.done = this.run().catch((e) => {
       this.message = msg(e);
       this.ctx.log(`pod ${this.rec.key}: ${this.message}`);
@@ -317,14 +324,14 @@ export class PodWorker {
   }
 
   /** Graceful stop of the running instance: preStop, SIGTERM, grace period, SIGKILL. */
-  kill(c: Ctr, why: string): Promise<void> {
+  kill(c: Ctr, why: string, graceMs = this.graceMs()): Promise<void> {
     const r = c.running;
     if (!r) return Promise.resolve();
     c.killing ??= (async () => {
       this.ctx.log(`pod ${this.rec.key}: stopping ${c.name} (${why})`);
-      const end = Date.now() + this.graceMs();
+      const end = Date.now() + graceMs;
       const preStop = c.c.lifecycle?.preStop?.exec;
-      if (preStop) await this.execIn(c, r, preStop.command, this.graceMs()).catch(() => false);
+      if (preStop && graceMs > 0) await this.execIn(c, r, preStop.command, graceMs).catch(() => false);
       await this.ctx.runtime.kill(r.rec.id, 'SIGTERM').catch(() => undefined);
       const left = Math.max(0, end - Date.now());
       const gone = await Promise.race([
@@ -339,10 +346,42 @@ export class PodWorker {
 
   /** Stop everything of the pod and remove it (the manifest was removed or changed). */
   async stop(): Promise<void> {
+    await this.evicting;
     this.stopping = true;
     for (const w of [...this.wakers]) w();
     await Promise.all(this.ctrs.map((c) => this.kill(c, 'pod stopping')));
     await this.done;
+    await this.stopSandbox();
+    teardownVolumes(this.dir);
+    await this.ctx.cgroups.removePod(this.podCgroup).catch((e) => this.ctx.log(`pod cgroup: ${msg(e)}`));
+    this.ctx.store.remove(this.uid);
+  }
+
+  /** Node-pressure eviction: stop every container at once (the kubelet's hard eviction has no
+   *  grace period), then the sandbox, and free the volumes (memory-backed emptyDirs); the pod
+   *  stays, Failed with reason Evicted, until its manifest goes. */
+  evict(message: string): Promise<void> {
+    if (this.stopping || this.detached) return Promise.resolve();
+    this.evicting = this.doEvict(message);
+    return this.evicting;
+  }
+
+  private async doEvict(message: string): Promise<void> {
+    this.rec.evicted = message;
+    this.save();
+    this.stopping = true;
+    for (const w of [...this.wakers]) w();
+    for (const c of this.ctrs) {
+      c.final = true;
+      c.waiting = undefined;
+    }
+    await Promise.all(this.ctrs.map((c) => this.kill(c, 'evicted', 0)));
+    await this.done;
+    await this.stopSandbox();
+    teardownVolumes(this.dir);
+  }
+
+  private async stopSandbox(): Promise<void> {
     if (this.sandbox) {
       await this.ctx.runtime.kill(this.sandbox.rec.id, 'SIGKILL', { all: true }).catch(() => undefined);
       await this.sandbox.exited;
@@ -350,9 +389,38 @@ export class PodWorker {
     } else if (this.rec.sandbox) {
       await this.ctx.runtime.delete(this.rec.sandbox.id, { force: true }).catch(() => undefined);
     }
-    teardownVolumes(this.dir);
-    await this.ctx.cgroups.removePod(this.podCgroup).catch((e) => this.ctx.log(`pod cgroup: ${msg(e)}`));
-    this.ctx.store.remove(this.uid);
+    this.sandbox = undefined;
+    this.rec.sandbox = undefined;
+    this.save();
+  }
+
+  get key(): string {
+    return this.rec.key;
+  }
+
+  qos(): QOSClass {
+    return qosClass(this.pod);
+  }
+
+  /** Working set and memory request of each running app container (for eviction ranking);
+   *  undefined when the pod is stopping or was evicted. */
+  async memoryUsage(): Promise<ContainerUsage[] | undefined> {
+    if (this.stopping || this.detached) return undefined;
+    const out: ContainerUsage[] = [];
+    for (const c of this.ctrs) {
+      const r = c.running;
+      if (!r || c.init) continue;
+      const st = await this.ctx.driver
+        .manager(`${this.podCgroup}/${r.rec.id}`)
+        .stats()
+        .catch(() => undefined);
+      out.push({
+        name: c.name,
+        usage: st?.memory.workingSet ?? 0,
+        request: containerAmounts(c.c).requests.memory ?? 0,
+      });
+    }
+    return out;
   }
 
   /** Leave the pod running for the next agent: stop reading logs and probing. */
@@ -378,7 +446,11 @@ export class PodWorker {
       qos: qosClass(this.pod),
       startTime: this.rec.createdAt,
       initFailed: this.initFailed,
-      ...(this.message ? { message: this.message } : {}),
+      ...(this.rec.evicted
+        ? { evicted: true, reason: 'Evicted', message: this.rec.evicted }
+        : this.message
+          ? { message: this.message }
+          : {}),
     });
   }
 

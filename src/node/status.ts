@@ -49,6 +49,8 @@ export interface PodFacts {
   qos: QOSClass;
   startTime: string;
   initFailed: boolean;
+  /** Evicted under node pressure: Failed, whatever the containers did. */
+  evicted?: boolean;
   hostIP?: string;
   podIP?: string;
   message?: string;
@@ -61,7 +63,7 @@ export function podStatus(pod: Pod, views: ContainerView[], f: PodFacts): PodSta
   const initialized = inits.every((v) => v.rec.done);
   const containersReady = apps.every((v) => !!v.rec.current && v.ready);
   let phase: PodPhase;
-  if (f.initFailed) phase = 'Failed';
+  if (f.initFailed || f.evicted) phase = 'Failed';
   else if (!initialized) phase = 'Pending';
   else if (apps.every((v) => v.final && v.rec.lastTerminated))
     phase = apps.every((v) => v.rec.lastTerminated!.exitCode === 0) ? 'Succeeded' : 'Failed';
@@ -80,6 +82,17 @@ export function podStatus(pod: Pod, views: ContainerView[], f: PodFacts): PodSta
       cond('Initialized', initialized, 'ContainersNotInitialized'),
       cond('ContainersReady', containersReady, done ? 'PodCompleted' : 'ContainersNotReady'),
       cond('Ready', containersReady, done ? 'PodCompleted' : 'ContainersNotReady'),
+      // The kubelet marks pods it terminates under node pressure (KEP-3329).
+      ...(f.evicted
+        ? [
+            {
+              type: 'DisruptionTarget' as const,
+              status: 'True' as const,
+              reason: 'TerminationByKubelet',
+              ...(f.message ? { message: f.message } : {}),
+            },
+          ]
+        : []),
     ],
     qosClass: f.qos,
     ...(f.hostIP ? { hostIP: f.hostIP } : {}),

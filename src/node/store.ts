@@ -33,6 +33,8 @@ export interface PodRecord {
   createdAt: string;
   sandbox?: { id: string; pid: number; pidStartTime?: string; helperPid: number };
   containers: Record<string, ContainerRecord>;
+  /** Evicted under node pressure: the kubelet's message. The pod is not started again. */
+  evicted?: string;
 }
 
 export class PodStore {

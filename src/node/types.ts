@@ -203,9 +203,10 @@ export interface ContainerStatus {
 }
 
 export interface PodCondition {
-  type: 'PodScheduled' | 'Initialized' | 'ContainersReady' | 'Ready';
+  type: 'PodScheduled' | 'Initialized' | 'ContainersReady' | 'Ready' | 'DisruptionTarget';
   status: 'True' | 'False';
   reason?: string;
+  message?: string;
   lastTransitionTime?: string;
 }
 

@@ -1,7 +1,8 @@
 // WAL checkpoints off the event loop. SQLite's automatic checkpoint runs inside the COMMIT that
 // crosses wal_autocheckpoint pages, on the writing thread: it copies the WAL into the database
 // and fsyncs both, stalling every request for 10–30 ms each 1,000 pages (the API's write p99).
-// Instead a worker thread with its own connection runs PASSIVE checkpoints every interval:
+// Instead a worker thread with its own connection runs PASSIVE checkpoints every second (its
+// fsyncs still stall the writer a few ms on ext4, so not more often than that):
 // PASSIVE never blocks the writer (it copies what no reader still needs), and the writer
 // restarts the WAL from its start once a checkpoint has caught up, so the file stays small.
 // The writer keeps a far larger automatic checkpoint as a backstop should the worker stall.
@@ -36,7 +37,7 @@ export interface Checkpointer {
   stop(): Promise<void>;
 }
 
-export function startCheckpointer(path: string, intervalMs = 200): Checkpointer {
+export function startCheckpointer(path: string, intervalMs = 1000): Checkpointer {
   const sqlite = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(WORKER, { eval: true, workerData: { path, intervalMs, sqlite } });
   // A failing worker only loses the offloading: the writer's backstop checkpoint remains.

@@ -126,7 +126,9 @@ export class SqliteStorage implements Storage {
             if (e instanceof StorageError) results.push(e);
             else if (isUniqueViolation(e)) {
               // Another writer took the same prev_revision (only possible with a second process).
-              results.push(new StorageError('conflict', 'the key was written concurrently; read it and retry'));
+              results.push(
+                new StorageError('conflict', 'the key was written concurrently; read it and retry'),
+              );
             } else throw e; // I/O, disk full, busy: the whole batch fails and is rolled back
           }
         }
@@ -335,7 +337,9 @@ export class SqliteStorage implements Storage {
       // Let writes and reads in between batches.
       await new Promise((r) => setImmediate(r));
     }
-    if (!this.closed) this.checkpoint();
+    // The checkpoint worker may hold the checkpoint lock for a moment (busy = 1): try again.
+    for (let i = 0; i < 20 && !this.closed && this.checkpoint().busy; i++)
+      await new Promise((r) => setTimeout(r, 25));
   }
 
   /** Folds the WAL into the database and truncates it; returns SQLite's (busy, log, checkpointed). */
