@@ -31,7 +31,9 @@ function tolerates(tols: Toleration[], t: Taint): boolean {
   return tols.some(
     (x) =>
       (!x.effect || x.effect === t.effect) &&
-      (x.operator === 'Exists' ? !x.key || x.key === t.key : x.key === t.key && (x.value ?? '') === (t.value ?? '')),
+      (x.operator === 'Exists'
+        ? !x.key || x.key === t.key
+        : x.key === t.key && (x.value ?? '') === (t.value ?? '')),
   );
 }
 
@@ -75,7 +77,8 @@ export class Scheduler {
       0,
       (e) => {
         if (e.type === 'progress') return;
-        if (e.kv.key.startsWith('/registry/core/pods/') || e.kv.key.startsWith('/registry/core/nodes/')) this.kick();
+        if (e.kv.key.startsWith('/registry/core/pods/') || e.kv.key.startsWith('/registry/core/nodes/'))
+          this.kick();
       },
       () => {
         this.watch = undefined;
@@ -139,7 +142,8 @@ export class Scheduler {
     const message = nodeCount
       ? `0/${nodeCount} nodes are available: no node matches the pod's node selector and tolerations.`
       : 'no nodes available to schedule pods';
-    const conds = ((p.status ?? {}) as { conditions?: { type?: string; message?: string }[] }).conditions ?? [];
+    const conds =
+      ((p.status ?? {}) as { conditions?: { type?: string; message?: string }[] }).conditions ?? [];
     if (conds.some((c) => c.type === 'PodScheduled' && c.message === message)) return;
     await store.update(
       p.metadata.namespace ?? 'default',

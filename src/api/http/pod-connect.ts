@@ -41,7 +41,11 @@ async function endpointOf(ctx: ServerContext, pod: KObject): Promise<string> {
   try {
     node = await (ctx.stores.get(nodes) as Store).get('', nodeName);
   } catch {
-    throw new ApiError(503, 'ServiceUnavailable', `node "${nodeName}" of pod ${pod.metadata.name} is not registered`);
+    throw new ApiError(
+      503,
+      'ServiceUnavailable',
+      `node "${nodeName}" of pod ${pod.metadata.name} is not registered`,
+    );
   }
   const sock = node.metadata.annotations?.[NODE_ENDPOINT_ANNOTATION];
   if (!sock)
@@ -94,7 +98,9 @@ export async function proxyLog(
   });
   const up = await new Promise<IncomingMessage>((resolve, reject) => {
     const r = http.get({ socketPath, path: `/logs?${qs}` }, resolve);
-    r.on('error', (e) => reject(new ApiError(503, 'ServiceUnavailable', `node agent unreachable: ${e.message}`)));
+    r.on('error', (e) =>
+      reject(new ApiError(503, 'ServiceUnavailable', `node agent unreachable: ${e.message}`)),
+    );
     req.on('close', () => r.destroy());
   });
   if (up.statusCode !== 200) throw await nodeError(up);
@@ -171,15 +177,16 @@ export async function proxyExec(
   req: IncomingMessage,
 ): Promise<void> {
   const container = containerOf(pod, q);
+  const socketPath = await endpointOf(ctx, pod);
   const offered = offeredProtocols(req);
   if (!offered.includes(V5)) {
     const how = String(req.headers.upgrade ?? '') || 'none';
     throw badRequest(`unsupported upgrade ${how}: pods/${sub} needs a WebSocket with subprotocol ${V5}`);
   }
-  if (sub === 'attach') throw badRequest('pods/attach is not supported by the corral node agent yet; use exec');
+  if (sub === 'attach')
+    throw badRequest('pods/attach is not supported by the corral node agent yet; use exec');
   const command = q.getAll('command');
   if (!command.length) throw badRequest('you must specify at least 1 command');
-  const socketPath = await endpointOf(ctx, pod);
   const qs = new URLSearchParams({
     pod: pod.metadata.name ?? '',
     namespace: pod.metadata.namespace ?? 'default',

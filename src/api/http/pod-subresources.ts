@@ -24,7 +24,8 @@ export async function handlePodSubresource(
   const pod = await store.get(info.namespace, info.name);
   const sub = info.subresource;
   if (sub === 'log') {
-    if (info.verb !== 'get') throw new ApiError(405, 'MethodNotAllowed', `${info.verb} is not supported on pods/log`);
+    if (info.verb !== 'get')
+      throw new ApiError(405, 'MethodNotAllowed', `${info.verb} is not supported on pods/log`);
     return proxyLog(ctx, pod, rc.url.searchParams, req, res);
   }
   if (sub === 'exec' || sub === 'attach') return proxyExec(ctx, pod, sub, rc.url.searchParams, req);
@@ -71,9 +72,17 @@ export async function bindPod(
     (cur) => {
       const spec = (cur.spec ?? {}) as { nodeName?: string };
       if (cur.metadata.deletionTimestamp)
-        throw conflict({ group: '', plural: 'pods' }, name, 'pod is being deleted, cannot be assigned to a host');
+        throw conflict(
+          { group: '', plural: 'pods' },
+          name,
+          'pod is being deleted, cannot be assigned to a host',
+        );
       if (spec.nodeName)
-        throw conflict({ group: '', plural: 'pods' }, name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
+        throw conflict(
+          { group: '', plural: 'pods' },
+          name,
+          `pod ${name} is already assigned to node "${spec.nodeName}"`,
+        );
       cur.spec = { ...spec, nodeName };
       const st = (cur.status ?? {}) as { conditions?: unknown[] };
       cur.status = {

@@ -134,7 +134,9 @@ export function acceptWebSocket(req: IncomingMessage, protocol: string): WebSock
   const sock = upgradeSockets.get(req);
   if (!sock) throw new Error('not an upgrade request');
   const key = String(req.headers['sec-websocket-key']);
-  const accept = createHash('sha1').update(key + GUID).digest('base64');
+  const accept = createHash('sha1')
+    .update(key + GUID)
+    .digest('base64');
   sock.write(
     'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
       `Sec-WebSocket-Accept: ${accept}\r\nSec-WebSocket-Protocol: ${protocol}\r\n\r\n`,

@@ -19,7 +19,9 @@ async function act(fn: () => Promise<number | void>): Promise<void> {
 export function registerNodeCommands(program: Command, dataDir: () => string): void {
   const node = program
     .command('node')
-    .description('the node agent: run the Pods of a manifests directory (standalone kubelet) or of an API server')
+    .description(
+      'the node agent: run the Pods of a manifests directory (standalone kubelet) or of an API server',
+    )
     .option('--manifests <dir>', 'directory of Pod/ConfigMap/Secret manifests (YAML)')
     .option('--kubeconfig <file>', 'join the API server of this kubeconfig instead of reading manifests')
     .option('--server <url>', "API server URL (overrides the kubeconfig's)")
@@ -43,11 +45,18 @@ export function registerNodeCommands(program: Command, dataDir: () => string): v
             backoffBaseMs: Number(o.backoffBase),
           };
           if (o.kubeconfig || o.server) {
-            if (o.manifests) throw new Error('--manifests and --kubeconfig/--server exclude each other; pick one');
+            if (o.manifests)
+              throw new Error('--manifests and --kubeconfig/--server exclude each other; pick one');
             if (!o.kubeconfig)
-              throw new Error('--server needs --kubeconfig FILE for the credentials; e.g. --kubeconfig DATA_DIR/kubeconfig');
+              throw new Error(
+                '--server needs --kubeconfig FILE for the credentials; e.g. --kubeconfig DATA_DIR/kubeconfig',
+              );
             const { runClusterAgent } = await import('./cluster.js');
-            return runClusterAgent({ ...common, kubeconfig: o.kubeconfig, ...(o.server ? { server: o.server } : {}) });
+            return runClusterAgent({
+              ...common,
+              kubeconfig: o.kubeconfig,
+              ...(o.server ? { server: o.server } : {}),
+            });
           }
           if (!o.manifests)
             throw new Error(

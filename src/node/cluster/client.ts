@@ -67,7 +67,7 @@ export function loadKubeconfig(path: string): Conn {
   try {
     cfg = parseYaml(readFileSync(path, 'utf8')) as typeof cfg;
   } catch (e) {
-    throw new Error(`--kubeconfig ${path}: ${(e as Error).message}`);
+    throw new Error(`--kubeconfig ${path}: ${(e as Error).message}`, { cause: e });
   }
   const ctx = cfg.contexts?.find((c) => c.name === cfg['current-context']) ?? cfg.contexts?.[0];
   const cluster = cfg.clusters?.find((c) => c.name === ctx?.context.cluster) ?? cfg.clusters?.[0];
@@ -136,7 +136,11 @@ export class KubeClient {
   ): Promise<T> {
     const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     return new Promise<T>((resolve, reject) => {
-      const req = this.open(method, path, data ? { 'content-type': contentType } : {});
+      const req = this.open(
+        method,
+        path,
+        data ? { 'content-type': contentType, 'content-length': String(data.length) } : {},
+      );
       req.setTimeout(30_000, () => req.destroy(new Error(`${method} ${path}: timed out`)));
       req.on('error', reject);
       req.on('response', (res) => {
@@ -154,7 +158,11 @@ export class KubeClient {
           if ((res.statusCode ?? 500) >= 300) {
             const st = parsed as { message?: string; reason?: string } | undefined;
             reject(
-              new ApiError(res.statusCode ?? 500, `${method} ${path}: ${st?.message ?? text.trim()}`, st?.reason),
+              new ApiError(
+                res.statusCode ?? 500,
+                `${method} ${path}: ${st?.message ?? text.trim()}`,
+                st?.reason,
+              ),
             );
           } else resolve(parsed as T);
         });

@@ -35,6 +35,15 @@ export class ClusterNode {
       this.nodeName,
       (uid) => this.agent.pods().some((p) => p.uid === uid),
       log,
+      // A DELETE's grace period (kubectl delete --grace-period) overrides the pod's own: the
+      // worker reads it from its pod spec when it stops the containers.
+      (pod, grace) => {
+        const w = this.agent.worker(pod.metadata.name, pod.metadata.namespace);
+        if (w && w.uid === pod.metadata.uid) {
+          const cur = w.pod.spec.terminationGracePeriodSeconds ?? 30;
+          w.pod.spec.terminationGracePeriodSeconds = Math.min(cur, grace);
+        }
+      },
     );
     this.agent = new NodeAgent({
       ...o,

@@ -25,6 +25,8 @@ export class ApiPodSource {
     /** Whether the agent runs this pod uid now. */
     private readonly running: (uid: string) => boolean,
     private readonly log: (m: string) => void,
+    /** A pod got a deletionTimestamp: the grace period its stop should use. */
+    private readonly deleting: (pod: KubeObject, graceSeconds: number) => void = () => undefined,
   ) {}
 
   /** The agent's `source` hook. */
@@ -87,7 +89,11 @@ export class ApiPodSource {
     const pods: Pod[] = [];
     for (const p of this.pods.values()) {
       const uid = p.metadata.uid!;
-      if (p.metadata.deletionTimestamp) continue;
+      if (p.metadata.deletionTimestamp) {
+        const grace = p.metadata.deletionGracePeriodSeconds;
+        if (typeof grace === 'number') this.deleting(p, grace);
+        continue;
+      }
       const phase = (p.status as { phase?: string } | undefined)?.phase;
       if ((phase === 'Succeeded' || phase === 'Failed') && !this.running(uid)) continue;
       pods.push({

@@ -83,7 +83,12 @@ export class NodeRegistration {
       capacity: cap,
       allocatable: cap,
       conditions: [
-        cond('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
+        cond(
+          'MemoryPressure',
+          'False',
+          'KubeletHasSufficientMemory',
+          'kubelet has sufficient memory available',
+        ),
         cond('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
         cond('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
         ready
@@ -122,7 +127,12 @@ export class NodeRegistration {
       annotations: { [ENDPOINT_ANNOTATION]: this.o.endpointSocket },
     };
     try {
-      await this.client.request('POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: meta, spec: {} });
+      await this.client.request('POST', '/api/v1/nodes', {
+        apiVersion: 'v1',
+        kind: 'Node',
+        metadata: meta,
+        spec: {},
+      });
     } catch (e) {
       if (!(e instanceof ApiError && e.code === 409)) throw e;
       await this.client.request('PATCH', this.path, { metadata: meta }, 'application/merge-patch+json');
@@ -130,8 +140,14 @@ export class NodeRegistration {
     await this.postStatus(true);
     await this.renewLease();
     this.timers.push(
-      setInterval(() => void this.postStatus(true).catch((e: Error) => this.o.log(`node status: ${e.message}`)), this.o.statusEveryMs ?? 10_000),
-      setInterval(() => void this.renewLease().catch((e: Error) => this.o.log(`node lease: ${e.message}`)), this.o.leaseEveryMs ?? 10_000),
+      setInterval(
+        () => void this.postStatus(true).catch((e: Error) => this.o.log(`node status: ${e.message}`)),
+        this.o.statusEveryMs ?? 10_000,
+      ),
+      setInterval(
+        () => void this.renewLease().catch((e: Error) => this.o.log(`node lease: ${e.message}`)),
+        this.o.leaseEveryMs ?? 10_000,
+      ),
     );
   }
 

@@ -48,14 +48,16 @@ export class StatusReporter {
         await this.client.request('PATCH', path, { status }, 'application/merge-patch+json');
         this.sent.set(p.uid, json);
       } catch (e) {
-        if (!(e instanceof ApiError && e.code === 404)) this.log(`pod status ${p.namespace}/${p.name}: ${(e as Error).message}`);
+        if (!(e instanceof ApiError && e.code === 404))
+          this.log(`pod status ${p.namespace}/${p.name}: ${(e as Error).message}`);
       }
     }
     for (const uid of this.sent.keys()) if (!running.has(uid)) this.sent.delete(uid);
     // Pods being deleted that the agent no longer runs: wait for the agent to finish stopping
     // them (its sync is in flight), then remove them for good.
     const gone = [...this.source.pods.values()].filter(
-      (p) => p.metadata.deletionTimestamp && !running.has(p.metadata.uid!) && !this.deleting.has(p.metadata.uid!),
+      (p) =>
+        p.metadata.deletionTimestamp && !running.has(p.metadata.uid!) && !this.deleting.has(p.metadata.uid!),
     );
     if (!gone.length) return;
     await agent.settled();

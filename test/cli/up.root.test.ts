@@ -1,0 +1,172 @@
+// Acceptance for `corral up`: the API server and the node agent in one process, driven by the
+// real kubectl with the kubeconfig it writes — run a pod, see it Running on a Ready node, read
+// its log, exec into it (exit codes, hostname), delete it and see its processes gone.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { test } from 'node:test';
+import { openCgroups } from '../../src/kernel/cgroup/index.js';
+import { removeCgroupTree } from '../node/support.js';
+import { execProgram } from '../peers/exec.js';
+import { unmountBelow } from '../peers/podman.js';
+import { CORRAL_MAIN, isRoot } from './support.js';
+
+/** Every process in the cgroup tree below `root` (only our pods live there). */
+function podProcesses(root: string): number[] {
+  const probe = openCgroups({ root }).manager('probe');
+  const out = new Set<number>();
+  const walk = (d: string): void => {
+    if (!existsSync(d)) return;
+    for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) walk(join(d, e.name));
+    try {
+      for (const p of readFileSync(join(d, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean))
+        out.add(Number(p));
+    } catch {
+      /* gone */
+    }
+  };
+  for (const top of new Set(Object.values(probe.dirs()).map((d) => dirname(d)))) walk(top);
+  return [...out];
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return !readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z');
+  } catch {
+    return false;
+  }
+};
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+test(
+  'corral up: kubectl run, get, logs, exec, delete on a one-machine cluster',
+  {
+    skip: (!isRoot && 'needs root') || (!existsSync('/usr/bin/kubectl') && 'kubectl is not installed'),
+    timeout: 240_000,
+  },
+  async (t) => {
+    const base = mkdtempSync(join(tmpdir(), 'corral-up-'));
+    const dataDir = join(base, 'data');
+    const cgroupRoot = `corral-up-test-${process.pid}`;
+    const child = spawn(
+      process.execPath,
+      [
+        CORRAL_MAIN,
+        '--data-dir',
+        dataDir,
+        'up',
+        '--listen',
+        '127.0.0.1:0',
+        '--node-name',
+        'up-node',
+        '--stop-pods',
+      ],
+      { env: { ...process.env, CORRAL_CGROUP_ROOT: cgroupRoot }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    t.after(async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM'); // stops the pods (--stop-pods), the node, the server
+        const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      unmountBelow(base);
+      await removeCgroupTree(cgroupRoot);
+      rmSync(base, { recursive: true, force: true });
+    });
+
+    await waitFor(
+      'corral up to start',
+      async () => out.includes('the cluster is running') || child.exitCode !== null,
+    );
+    assert.equal(child.exitCode, null, `corral up exited: ${err}`);
+    const env = {
+      ...process.env,
+      KUBECONFIG: join(dataDir, 'kubeconfig'),
+      HOME: base,
+      KUBECACHEDIR: join(base, 'kube-cache'),
+    };
+    const kubectl = (args: string[], input?: string) =>
+      execProgram('kubectl', args, { env, timeoutMs: 90_000, ...(input !== undefined ? { input } : {}) });
+    const ok = async (args: string[], input?: string) => {
+      const r = await kubectl(args, input);
+      assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}\n${err}`);
+      return r.stdout;
+    };
+
+    await waitFor('the node to be Ready', async () =>
+      /up-node\s+Ready/.test((await kubectl(['get', 'nodes'])).stdout),
+    );
+    const lease = JSON.parse(
+      await ok(['get', 'lease', '-n', 'kube-node-lease', 'up-node', '-o', 'json']),
+    ) as {
+      spec: { holderIdentity: string };
+    };
+    assert.equal(lease.spec.holderIdentity, 'up-node');
+
+    await ok(['run', 'p', '--image=busybox', '--restart=Never', '--', 'sh', '-c', 'echo hi; sleep 30']);
+    const pod = await waitFor('pod p Running', async () => {
+      const r = await kubectl(['get', 'pod', 'p', '-o', 'json']);
+      if (r.code !== 0) return undefined;
+      const p = JSON.parse(r.stdout) as {
+        spec: { nodeName?: string };
+        status: {
+          phase?: string;
+          hostIP?: string;
+          startTime?: string;
+          containerStatuses?: { ready: boolean }[];
+        };
+      };
+      return p.status.phase === 'Running' && p.status.containerStatuses?.[0]?.ready ? p : undefined;
+    });
+    assert.equal(pod.spec.nodeName, 'up-node');
+    assert.ok(pod.status.hostIP && pod.status.startTime);
+    assert.match(await ok(['get', 'pod', 'p']), /p\s+1\/1\s+Running\s+0/);
+
+    await waitFor('the log', async () => (await kubectl(['logs', 'p'])).stdout === 'hi\n');
+
+    const three = await kubectl(['exec', 'p', '--', 'sh', '-c', 'echo out; echo err >&2; exit 3']);
+    assert.equal(three.code, 3, three.stderr);
+    assert.equal(three.stdout, 'out\n');
+    assert.match(three.stderr, /err\n[\s\S]*command terminated with exit code 3/);
+    assert.equal(await ok(['exec', 'p', '--', 'hostname']), 'p\n');
+    assert.equal(await ok(['exec', '-i', 'p', '--', 'cat'], 'through stdin\n'), 'through stdin\n');
+    const missing = await kubectl(['exec', 'p', '--', 'no-such-command']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /no-such-command/);
+
+    const pids = podProcesses(cgroupRoot);
+    assert.ok(pids.length >= 2, `pause and the container run below ${cgroupRoot}`);
+    // sh as PID 1 ignores SIGTERM: the DELETE's grace period (not the pod's 30 s) bounds the stop.
+    const t0 = Date.now();
+    await ok(['delete', 'pod', 'p', '--grace-period=2', '--timeout=60s']);
+    assert.ok(Date.now() - t0 < 20_000, `delete took ${Date.now() - t0} ms`);
+    await waitFor('the pod to disappear', async () =>
+      /NotFound/.test((await kubectl(['get', 'pod', 'p'])).stderr),
+    );
+    await waitFor('the pod processes to end', async () => pids.every((p) => !alive(p)), 10_000);
+    assert.equal(child.exitCode, null);
+
+    child.kill('SIGTERM');
+    await exited;
+    assert.equal(child.exitCode, 0, err);
+    assert.deepEqual(podProcesses(cgroupRoot), []);
+  },
+);
