@@ -27,6 +27,8 @@ export interface ApiServerOptions {
   bookmarkEveryMs?: number;
   /** Compact history older than this (kube-apiserver: 5 minutes). 0 = never. */
   compactEveryMs?: number;
+  /** Run the built-in scheduler (default true; tests of plain API semantics turn it off). */
+  scheduler?: boolean;
 }
 
 export class ApiServer {
@@ -37,7 +39,7 @@ export class ApiServer {
     private readonly server: http.Server,
     private readonly controllers: Controllers,
     private readonly compactTimer: NodeJS.Timeout | undefined,
-    private readonly scheduler: Scheduler,
+    private readonly scheduler: Scheduler | undefined,
   ) {}
 
   static async start(o: ApiServerOptions): Promise<ApiServer> {
@@ -57,8 +59,8 @@ export class ApiServer {
     await bootstrap(stores, port);
     const controllers = new Controllers(o.storage, stores, log);
     await controllers.start();
-    const scheduler = new Scheduler(o.storage, stores, log);
-    scheduler.start();
+    const scheduler = o.scheduler === false ? undefined : new Scheduler(o.storage, stores, log);
+    scheduler?.start();
     let compactTimer: NodeJS.Timeout | undefined;
     const every = o.compactEveryMs ?? 5 * 60_000;
     if (every > 0) {
@@ -95,7 +97,7 @@ export class ApiServer {
 
   async stop(): Promise<void> {
     if (this.compactTimer) clearInterval(this.compactTimer);
-    await this.scheduler.stop();
+    await this.scheduler?.stop();
     await this.controllers.stop();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());

@@ -17,7 +17,14 @@ export interface TestApi {
 
 export async function startTestApi(opts: Partial<ApiServerOptions> = {}): Promise<TestApi> {
   const storage = new MemoryStorage();
-  const server = await ApiServer.start({ storage, log: () => {}, compactEveryMs: 0, ...opts });
+  // No scheduler: these tests pin the exact events plain API writes make.
+  const server = await ApiServer.start({
+    storage,
+    log: () => {},
+    compactEveryMs: 0,
+    scheduler: false,
+    ...opts,
+  });
   return {
     server,
     storage,
