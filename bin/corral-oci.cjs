@@ -6,7 +6,7 @@
 //  - The bundle (npm run build) is one CommonJS file, compiled here with a V8 code cache: the
 //    code compiled by the previous run of the same verb (each verb runs other functions, and V8
 //    caches those a run compiled), in dist/bundle/.v8-cache/. No cache, or one V8 rejects:
-//    compile from source and write one at exit. Node 22+: node's own compile cache instead.
+//    compile from source and write one at exit.
 // Without a bundle: the per-module build.
 'use strict';
 const fs = require('node:fs');
@@ -15,13 +15,15 @@ const { dirname, join } = require('node:path');
 const file = join(__dirname, '../dist/bundle/corral-oci.cjs');
 const cacheDir = join(__dirname, '../dist/bundle/.v8-cache');
 
+const VERBS = 'create start state kill delete run exec ps list ls pause resume update features spec help'.split(' ');
+
 /** The verb (cache key): the first argument that is neither a global option nor its value. */
 function verb(argv) {
   const withValue = ['--root', '--log', '--log-format', '--cgroup-root', '--rootless', '--criu'];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (withValue.includes(a)) i++;
-    else if (!a.startsWith('-')) return /^[a-z]{1,16}$/.test(a) ? a : 'other';
+    else if (!a.startsWith('-')) return VERBS.includes(a) ? a : 'other';
   }
   return 'none';
 }
@@ -33,12 +35,6 @@ function run() {
   } catch {
     return false;
   }
-  const nodeModule = require('node:module');
-  if (typeof nodeModule.enableCompileCache === 'function') {
-    nodeModule.enableCompileCache(cacheDir);
-    require(file);
-    return true;
-  }
   const key = `${verb(process.argv.slice(2))}-${process.version}-${process.arch}-${st.size}-${st.mtimeMs}`;
   const cacheFile = join(cacheDir, `${key}.bin`);
   let cachedData;
@@ -48,9 +44,10 @@ function run() {
     /* first run of this verb (or of this build) */
   }
   const { Script } = require('node:vm');
-  // The wrapper node's CommonJS loader compiles a module in.
+  // The wrapper node's CommonJS loader compiles a module in. The bundle is ASCII (esbuild escapes
+  // the rest), and latin1 makes the string fastest.
   const script = new Script(
-    `(function (exports, require, module, __filename, __dirname) {${fs.readFileSync(file, 'utf8')}\n})`,
+    `(function (exports, require, module, __filename, __dirname) {${fs.readFileSync(file, 'latin1')}\n})`,
     { filename: file, cachedData },
   );
   if (!cachedData || script.cachedDataRejected) {
@@ -66,7 +63,8 @@ function run() {
     });
   }
   const m = { exports: {} };
-  script.runInThisContext()(m.exports, nodeModule.createRequire(file), m, file, dirname(file));
+  // The bundle requires node built-ins only (everything else is in it): this file's require does.
+  script.runInThisContext()(m.exports, require, m, file, dirname(file));
   return true;
 }
 

@@ -71,6 +71,7 @@ export async function create(
     config: spec,
   };
   let mgr: CgroupManager | undefined;
+  let made: Promise<void> | undefined;
   let started: StartedPlan | undefined;
   try {
     await store.withLock(id, async () => {
@@ -88,8 +89,12 @@ export async function create(
           ...spec.linux?.resources,
           devices: deviceRules(spec.linux?.resources?.devices, spec.linux?.devices),
         };
-        await mgr.create(resources);
-        rt.log('debug', `create ${id}: cgroup ${mgr.path} made`);
+        // Made while the helper starts (spawn, exec, the namespaces' clone): its child waits for
+        // the reply to its pid, which waits for the cgroup (onPid). Resources the driver rejects
+        // before touching the kernel still fail before the helper starts.
+        made = mgr.create(resources);
+        made.catch(() => undefined); // awaited in onPid, and below on failure
+        await Promise.race([made, undefined]);
         r.cgroupsPath = spec.linux?.cgroupsPath || id;
         r.cgroupPath = mgr.path;
         Object.assign(r, cgroupNotes(mgr));
@@ -118,6 +123,8 @@ export async function create(
           rt.log('debug', `create ${id}: helper reported pid ${pid}`);
           r.pid = pid;
           r.pidStartTime = procStat(pid)?.startTime;
+          await made;
+          if (mgr) rt.log('debug', `create ${id}: cgroup ${mgr.path} made`);
           await mgr?.addProcess(pid);
           store.save(r);
         },
@@ -146,8 +153,13 @@ export async function create(
       o.onCreated?.(started.pid);
     });
   } catch (e) {
+    // A cgroup that could not be made is the error (it was the first step before the overlap).
+    const cgroupError = await made?.then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     await destroyFailed(rt, r, mgr, started);
-    throw e;
+    throw cgroupError ?? e;
   }
   rt.log('debug', `created ${id} pid ${r.pid}`);
   return { pid: r.pid! };

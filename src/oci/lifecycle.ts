@@ -1,6 +1,7 @@
 // After `create`: start (release the init through the exec fifo), kill, wait, delete, and `run`
 // (create + start [+ wait + delete]). Status transitions follow runtime-spec runtime.md and runc.
-// Hooks, the create machinery and the cgroup driver are imported only when needed.
+// Hooks, the create machinery, the cgroup driver and signal names (node:os) are imported only when
+// needed.
 import {
   closeSync,
   constants as fsc,
@@ -15,7 +16,6 @@ import type { RuntimeCore } from './core.js';
 import { OciError } from './errors.js';
 import { processAlive, waitGone } from './proc.js';
 import type { CreateOptions } from './runtime.js';
-import { parseSignal } from './signals.js';
 import type { Hook, HookStage, OciState } from './spec.js';
 import { checkId, type ContainerRecord } from './state.js';
 
@@ -81,7 +81,7 @@ export async function kill(
   signal: string | number,
   o: { all?: boolean },
 ): Promise<void> {
-  const sig = parseSignal(signal);
+  const sig = (await import('./signals.js')).parseSignal(signal);
   const r = rt.store.load(id);
   const status = await rt.statusOf(r);
   if (status === 'stopped' || status === 'creating') {

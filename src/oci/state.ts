@@ -10,6 +10,7 @@ import {
   readFileSync,
   readdirSync,
   renameSync,
+  rmdirSync,
   rmSync,
   unlinkSync,
   writeFileSync,
@@ -119,7 +120,23 @@ export class StateStore {
   }
 
   remove(id: string): void {
-    rmSync(this.dir(id), { recursive: true, force: true });
+    // The directory holds files only (state.json, exec.fifo, lock, exit-status): unlink them and
+    // rmdir, which spares a CLI call node's recursive rm (its module and a stat per entry).
+    // Anything else (a subdirectory, an error): the recursive rm.
+    const dir = this.dir(id);
+    const gone = (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT';
+    try {
+      for (const name of readdirSync(dir)) {
+        try {
+          unlinkSync(join(dir, name));
+        } catch (e) {
+          if (!gone(e)) throw e;
+        }
+      }
+      rmdirSync(dir);
+    } catch (e) {
+      if (!gone(e)) rmSync(dir, { recursive: true, force: true });
+    }
   }
 
   ids(): string[] {
