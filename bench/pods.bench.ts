@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { NodeAgent } from '../src/node/agent.js';
 import { procStat } from '../src/oci/proc.js';
-import { removeCgroupTree } from '../test/node/support.js';
+import { removeCgroupTree } from '../test/support/cgroup-root.js';
 import { RUNC } from '../test/peers/crun.js';
 import { Podman, unmountBelow } from '../test/peers/podman.js';
 

@@ -1,13 +1,13 @@
 // The `corral` CLI against a private instance: its own data dir and cgroup root (CORRAL_CGROUP_ROOT,
 // below our own cgroup), both removed afterwards with every container, monitor, mount and cgroup
 // in them, also when the test fails. leftovers() lists what a command left behind.
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Engine } from '../../src/engine/engine.js';
-import { openCgroups } from '../../src/kernel/cgroup/index.js';
 import { envWithoutExtraCa, execProgram, type ExecResult } from '../peers/exec.js';
+import { cgroupRootDirs, removeCgroupTree } from '../support/cgroup-root.js';
 import { unmountBelow } from '../peers/podman.js';
 
 export const isRoot = process.getuid?.() === 0;
@@ -29,50 +29,6 @@ export interface Instance {
   leftovers(): string[];
 }
 
-/** The per-hierarchy directories of a cgroup root (they may not exist yet). */
-function cgroupRootDirs(root: string): string[] {
-  const probe = openCgroups({ root }).manager('probe');
-  return [...new Set(Object.values(probe.dirs()).map((d) => dirname(d)))];
-}
-
-function procsIn(dir: string): number[] {
-  try {
-    return readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
-async function removeCgroupRoot(root: string): Promise<void> {
-  for (const top of cgroupRootDirs(root)) {
-    if (!existsSync(top)) continue;
-    const order: string[] = [];
-    const walk = (d: string): void => {
-      for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) walk(join(d, e.name));
-      order.push(d);
-    };
-    walk(top);
-    for (const d of order) {
-      for (let i = 0; i < 100; i++) {
-        for (const pid of procsIn(d)) {
-          try {
-            process.kill(pid, 'SIGKILL'); // only our containers live below our test root
-          } catch {
-            /* gone */
-          }
-        }
-        try {
-          rmdirSync(d);
-          break;
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code === 'ENOENT') break;
-          await new Promise((r) => setTimeout(r, 20));
-        }
-      }
-    }
-  }
-}
-
 export function instance(t: After): Instance {
   const dataDir = mkdtempSync(join(tmpdir(), 'corral-cli-'));
   const cgroupRoot = `corral-test-${process.pid}-${++seq}`;
@@ -83,7 +39,7 @@ export function instance(t: After): Instance {
     const e = engine();
     for (const id of e.store.ids()) await e.remove(id, true).catch(() => undefined);
     unmountBelow(dataDir);
-    await removeCgroupRoot(cgroupRoot);
+    await removeCgroupTree(cgroupRoot);
     rmSync(dataDir, { recursive: true, force: true });
   });
   return {

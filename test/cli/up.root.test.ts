@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { openCgroups } from '../../src/kernel/cgroup/index.js';
-import { removeCgroupTree } from '../node/support.js';
+import { removeCgroupTree } from '../support/cgroup-root.js';
 import { execProgram } from '../peers/exec.js';
 import { unmountBelow } from '../peers/podman.js';
 import { CORRAL_MAIN, isRoot } from './support.js';

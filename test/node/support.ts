@@ -8,13 +8,12 @@ import {
   readdirSync,
   readlinkSync,
   rmSync,
-  rmdirSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { NodeAgent, type AgentOptions } from '../../src/node/agent.js';
-import { openCgroups } from '../../src/kernel/cgroup/index.js';
+import { removeCgroupTree } from '../support/cgroup-root.js';
 import { unmountBelow } from '../peers/podman.js';
 
 export const isRoot = process.getuid?.() === 0;
@@ -29,40 +28,6 @@ export interface NodeInstance {
   agent: NodeAgent;
   write(name: string, yaml: string): void;
   remove(name: string): void;
-}
-
-function cgroupRootDirs(root: string): string[] {
-  const probe = openCgroups({ root }).manager('probe');
-  return [...new Set(Object.values(probe.dirs()).map((d) => dirname(d)))];
-}
-
-export async function removeCgroupTree(root: string): Promise<void> {
-  for (const top of cgroupRootDirs(root)) {
-    if (!existsSync(top)) continue;
-    const order: string[] = [];
-    const walk = (d: string): void => {
-      for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) walk(join(d, e.name));
-      order.push(d);
-    };
-    walk(top);
-    for (const d of order) {
-      for (let i = 0; i < 100; i++) {
-        try {
-          for (const pid of readFileSync(join(d, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean))
-            process.kill(Number(pid), 'SIGKILL'); // only our pods live below our test root
-        } catch {
-          /* gone */
-        }
-        try {
-          rmdirSync(d);
-          break;
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code === 'ENOENT') break;
-          await new Promise((r) => setTimeout(r, 20));
-        }
-      }
-    }
-  }
 }
 
 export function nodeInstance(t: After, o: Partial<AgentOptions> = {}): NodeInstance {
