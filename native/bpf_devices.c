@@ -116,18 +116,23 @@ static int load_prog(const char *file) {
   return pfd;
 }
 
-static int do_attach(const char *dir, const char *file) {
-  int cgfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (cgfd < 0) {
+/* Open the cgroup directory and list the device programs attached to it; -1 after a message. */
+static int open_query(const char *dir, int *cgfd, uint32_t *ids, uint32_t *flags) {
+  *cgfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (*cgfd < 0) {
     fprintf(stderr, "bpf-devices: open %s: %s\n", dir, strerror(errno));
-    return 1;
+    return -1;
   }
+  int n = query(*cgfd, ids, flags);
+  if (n < 0) fprintf(stderr, "bpf-devices: BPF_PROG_QUERY %s: %s\n", dir, strerror(errno));
+  return n;
+}
+
+static int do_attach(const char *dir, const char *file) {
+  int cgfd;
   uint32_t ids[MAX_PROGS], flags = 0;
-  int n = query(cgfd, ids, &flags);
-  if (n < 0) {
-    fprintf(stderr, "bpf-devices: BPF_PROG_QUERY %s: %s\n", dir, strerror(errno));
-    return 1;
-  }
+  int n = open_query(dir, &cgfd, ids, &flags);
+  if (n < 0) return 1;
   int pfd = load_prog(file);
   if (pfd < 0) return 1;
   union bpf_attr a;
@@ -171,17 +176,10 @@ int cmd_bpf_devices(int argc, char **argv) {
     return do_attach(dir, argv[3]);
   }
   if (strcmp(verb, "detach") == 0 || strcmp(verb, "query") == 0) {
-    int cgfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (cgfd < 0) {
-      fprintf(stderr, "bpf-devices: open %s: %s\n", dir, strerror(errno));
-      return 1;
-    }
+    int cgfd;
     uint32_t ids[MAX_PROGS], flags = 0;
-    int n = query(cgfd, ids, &flags);
-    if (n < 0) {
-      fprintf(stderr, "bpf-devices: BPF_PROG_QUERY %s: %s\n", dir, strerror(errno));
-      return 1;
-    }
+    int n = open_query(dir, &cgfd, ids, &flags);
+    if (n < 0) return 1;
     for (int i = 0; i < n; i++) {
       if (verb[0] == 'q') {
         printf("%u\n", ids[i]);
