@@ -118,21 +118,23 @@ test(
     await t.test('get -w sees an update', async () => {
       const w = s.spawnKubectl(['get', 'pods', '-n', 'dev', '-w']);
       try {
+        // One listener for the whole watch: kubectl may flush a row in several chunks.
         let out = '';
+        let wake = () => {};
+        w.stdout!.on('data', (d: Buffer) => {
+          out += d.toString();
+          wake();
+        });
         const lines = (n: number) =>
           new Promise<void>((resolve, reject) => {
             const timer = setTimeout(() => reject(new Error(`watch output so far: ${out}`)), 20_000);
-            const check = () => {
+            wake = () => {
               if (out.split('\n').filter((l) => /^bb\s/.test(l)).length >= n) {
                 clearTimeout(timer);
                 resolve();
               }
             };
-            w.stdout!.on('data', (d: Buffer) => {
-              out += d.toString();
-              check();
-            });
-            check();
+            wake();
           });
         await lines(1);
         await ok(['label', 'pod', 'bb', '-n', 'dev', 'seen=yes']);
