@@ -15,7 +15,7 @@ const layer = (dir, forbidden) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'native/**', 'bin/**'] },
+  { ignores: ['dist/**', 'dist-*/**', 'node_modules/**', 'native/**', 'bin/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -23,10 +23,11 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
-  layer('kernel', ['oci', 'image', 'network', 'node', 'api', 'cli']),
-  layer('oci', ['image', 'network', 'node', 'api', 'cli']),
-  layer('image', ['network', 'node', 'api', 'cli']),
-  layer('network', ['node', 'api', 'cli']),
-  layer('node', ['api', 'cli']),
-  layer('api', ['node', 'cli']),
+  layer('kernel', ['oci', 'image', 'network', 'node', 'engine', 'api', 'cli']),
+  layer('oci', ['image', 'network', 'node', 'engine', 'api', 'cli']),
+  layer('image', ['network', 'node', 'engine', 'api', 'cli']),
+  layer('network', ['node', 'engine', 'api', 'cli']),
+  layer('node', ['engine', 'api', 'cli']),
+  layer('engine', ['node', 'api', 'cli']),
+  layer('api', ['node', 'engine', 'cli']),
 );

@@ -19,8 +19,14 @@ program
   .option('--listen <addr:port>', 'address to serve on', '127.0.0.1:6443')
   .option('--datastore <store>', 'sqlite (DATA_DIR/state.db) or etcd://HOST:PORT[,HOST:PORT...]', 'sqlite')
   .option('--insecure-http', 'plain HTTP, every caller is admin (tests only)')
+  .option('--token-auth-file <file>', 'static bearer tokens, CSV lines: token,user,uid,"group1,group2"')
+  .option(
+    '--anonymous-auth',
+    'serve callers without credentials as system:anonymous instead of refusing them',
+  )
+  .option('--authorization-mode <mode>', 'RBAC (default with TLS) or AlwaysAllow')
   .allowExcessArguments(false)
-  .action(async (opts: { listen: string; datastore: string; insecureHttp?: boolean }) => {
+  .action(async (opts: import('./server.js').ServerFlags) => {
     const { server } = await import('./server.js');
     await server(program.opts<{ dataDir?: string }>().dataDir, opts);
   });
@@ -38,6 +44,24 @@ program
   .action(async (opts: import('./up.js').UpFlags) => {
     const { up } = await import('./up.js');
     await up(program.opts<{ dataDir?: string }>().dataDir, opts);
+  });
+
+program
+  .command('kubeconfig')
+  .description('mint a client certificate signed by the cluster CA and print (or write) a kubeconfig for it')
+  .option('--user <name>', 'the user name (certificate CN)')
+  .option('--group <group>', 'a group (certificate O); repeat for more', (g: string, gs: string[] = []) => [
+    ...gs,
+    g,
+  ])
+  .option('--server <url>', 'API server URL (default: the one in DATA_DIR/kubeconfig)')
+  .option('--namespace <ns>', 'the context namespace', 'default')
+  .option('--days <n>', 'certificate lifetime in days', '365')
+  .option('-o, --output <file>', 'write the kubeconfig here (mode 0600) instead of stdout')
+  .allowExcessArguments(false)
+  .action(async (opts: import('./kubeconfig.js').KubeconfigFlags) => {
+    const { kubeconfig } = await import('./kubeconfig.js');
+    await kubeconfig(dataDir(), opts);
   });
 
 const dataDir = () => resolveDataDir(program.opts<{ dataDir?: string }>().dataDir);

@@ -7,6 +7,9 @@ export interface ServerFlags {
   listen: string;
   datastore: string;
   insecureHttp?: boolean;
+  tokenAuthFile?: string;
+  anonymousAuth?: boolean;
+  authorizationMode?: string;
 }
 
 export async function server(dataDirFlag: string | undefined, flags: ServerFlags): Promise<void> {
@@ -15,6 +18,9 @@ export async function server(dataDirFlag: string | undefined, flags: ServerFlags
     listen: flags.listen,
     datastore: flags.datastore,
     insecureHttp: !!flags.insecureHttp,
+    tokenAuthFile: flags.tokenAuthFile,
+    anonymousAuth: !!flags.anonymousAuth,
+    authorizationMode: flags.authorizationMode,
     openStorage: (spec) => openStorage(spec),
   });
 }

@@ -5,6 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { ensureSigningKey } from '../api/auth/jwt.js';
 import { ApiServer } from '../api/server/api-server.js';
 import { writeKubeconfig } from '../api/server/kubeconfig.js';
 import { ensurePki } from '../api/server/pki.js';
@@ -34,6 +35,7 @@ export async function up(dataDirFlag: string | undefined, f: UpFlags): Promise<v
     host,
     port,
     tls: { cert: pki.serverCert, key: pki.serverKey, ca: pki.caCert },
+    serviceAccountKey: await ensureSigningKey(dataDir),
     log: log('apiserver'),
   });
   const kubeconfig = join(dataDir, 'kubeconfig');

@@ -13,6 +13,7 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, statSync, writeFileSync
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { ContainerNetwork, type ContainerNetworkOptions } from '../network/container-network.js';
 import type { StdioSpec } from '../oci/kernel.js';
 import { procStat, processAlive, waitGone } from '../oci/proc.js';
 import { Runtime } from '../oci/runtime.js';
@@ -34,6 +35,8 @@ export interface EngineOptions {
   helperPath?: string;
   /** Corral's cgroup root (default: $CORRAL_CGROUP_ROOT, else `corral` below the caller's cgroup). */
   cgroupRoot?: string;
+  /** The bridge network of `--network bridge` (default: Corral's CNI network in dataDir). */
+  network?: ContainerNetworkOptions;
 }
 
 export type Stdio = [StdioSpec, StdioSpec, StdioSpec];
@@ -73,6 +76,21 @@ export class Engine {
   private resolved = new Map<string, ImageRecord>();
   /** Errors the helper reported after `created` (a failing execve), by container id. */
   private lateErrors = new Map<string, string>();
+  private bridge?: ContainerNetwork;
+
+  /** The CNI network of `--network bridge`, shared with the node agent of the same data dir. */
+  private network(): ContainerNetwork {
+    this.bridge ??= new ContainerNetwork(this.opts.dataDir, 'run', this.opts.network ?? {});
+    return this.bridge;
+  }
+
+  /** DEL of a bridge container's attachment (idempotent); failures cannot be acted on here. */
+  private async detach(rec: ContainerRecord): Promise<void> {
+    if (rec.run.network === 'bridge')
+      await this.network()
+        .teardown(rec.id)
+        .catch(() => undefined);
+  }
 
   constructor(readonly opts: EngineOptions) {
     // CORRAL_CGROUP_ROOT: another cgroup root for this instance (tests use one per data dir).
@@ -200,6 +218,27 @@ export class Engine {
         detached: false,
         stdio,
       });
+      // Between create and start, as podman: the process exists (its namespaces do) but has not
+      // run, so it starts with eth0 up and its address in /etc/hosts.
+      if (rec.run.network === 'bridge') {
+        rec.ips = await this.network().setup(id, pid, {
+          capabilityArgs: rec.run.publish?.length
+            ? {
+                portMappings: rec.run.publish.map((p) => ({
+                  hostPort: p.hostPort,
+                  containerPort: p.containerPort,
+                  protocol: p.protocol,
+                  ...(p.hostIP ? { hostIP: p.hostIP } : {}),
+                })),
+              }
+            : {},
+        });
+        this.store.updateRecord(rec);
+        writeFileSync(
+          join(dir, 'hosts'),
+          `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${rec.ips[0] ?? '127.0.1.1'}\t${rec.hostname}\n`,
+        );
+      }
       await this.runtime.start(id);
       this.store.patchState(id, {
         status: 'running',
@@ -223,6 +262,7 @@ export class Engine {
   }
 
   private async cleanupFailedStart(rec: ContainerRecord): Promise<void> {
+    await this.detach(rec);
     await this.runtime.delete(rec.id, { force: true }).catch(() => undefined);
     await this.releaseRootfs(rec.id);
     this.store.remove(rec.id, rec.name);
@@ -258,6 +298,7 @@ export class Engine {
     const mapped = late ? commandErrorCode(late) : undefined;
     if (mapped !== undefined) code = mapped;
     const oomKilled = (await oomKills(rec.cgroupsPath, this.opts.cgroupRoot, this.opts.helperPath)) > 0;
+    await this.detach(rec);
     await this.runtime.delete(id, { force: true }).catch(() => undefined);
     await this.releaseRootfs(id);
     this.store.patchState(id, {
@@ -369,6 +410,7 @@ export class Engine {
       code = undefined;
     }
     const oomKilled = (await oomKills(rec.cgroupsPath, this.opts.cgroupRoot, this.opts.helperPath)) > 0;
+    await this.detach(rec);
     await this.runtime.delete(id, { force: true }).catch(() => undefined);
     return this.store.patchState(id, {
       status: 'exited',
@@ -443,6 +485,7 @@ export class Engine {
       const w = this.store.loadState(id);
       if (w.monitorPid && monitorAlive(w)) await waitGone(w.monitorPid, undefined, 10_000);
     }
+    await this.detach(rec);
     await this.runtime.delete(id, { force: true }).catch(() => undefined);
     await this.releaseRootfs(id);
     this.unmountOrphanRootfs(this.store.load(id));
@@ -558,6 +601,7 @@ export interface MonitorOptions {
   dataDir: string;
   helperPath?: string;
   cgroupRoot?: string;
+  network?: ContainerNetworkOptions;
 }
 
 function monitorOptions(o: EngineOptions): MonitorOptions {
@@ -565,6 +609,7 @@ function monitorOptions(o: EngineOptions): MonitorOptions {
     dataDir: o.dataDir,
     ...(o.helperPath ? { helperPath: o.helperPath } : {}),
     ...(o.cgroupRoot ? { cgroupRoot: o.cgroupRoot } : {}),
+    ...(o.network ? { network: o.network } : {}),
   };
 }
 

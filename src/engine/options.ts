@@ -33,7 +33,16 @@ export interface VolumeSpec {
   readonly: boolean;
 }
 
-export type NetworkMode = 'none' | 'host';
+/** none: only lo; host: the host's network; bridge: eth0 on Corral's CNI network (podman's default). */
+export type NetworkMode = 'none' | 'host' | 'bridge';
+
+/** `-p [IP:][HOSTPORT:]CONTAINERPORT[/PROTO]`. */
+export interface PortSpec {
+  hostIP?: string;
+  hostPort: number;
+  containerPort: number;
+  protocol: 'tcp' | 'udp' | 'sctp';
+}
 
 /** The checked flags; stored in the container record (inspect shows them as HostConfig). */
 export interface RunConfig {
@@ -53,6 +62,8 @@ export interface RunConfig {
   hostname?: string;
   readOnly: boolean;
   network: NetworkMode;
+  /** Published ports (bridge network only). */
+  publish?: PortSpec[];
   interactive: boolean;
   tty: boolean;
 }
@@ -114,19 +125,43 @@ export function parseVolume(spec: string): VolumeSpec {
 }
 
 export function parseNetwork(n: string | undefined, publish: string[]): NetworkMode {
-  const mode = n ?? 'none';
-  if (mode === 'bridge' || mode.startsWith('bridge:')) {
-    throw new EngineError('--network bridge: not available yet; use --network none or --network host');
+  // podman's default is bridge as root; Corral keeps none unless ports are published, so a
+  // quick sandbox needs no network setup.
+  const mode = n ?? (publish.length ? 'bridge' : 'none');
+  if (mode !== 'none' && mode !== 'host' && mode !== 'bridge') {
+    throw new EngineError(`--network ${mode}: unknown network mode; use none, host or bridge`);
   }
-  if (publish.length) {
+  if (publish.length && mode !== 'bridge') {
     throw new EngineError(
-      `-p ${publish[0]}: publishing ports needs --network bridge, which is not available yet; use --network host`,
+      `-p ${publish[0]}: publishing ports needs --network bridge (with --network ${mode} there is nothing to map)`,
     );
   }
-  if (mode !== 'none' && mode !== 'host') {
-    throw new EngineError(`--network ${mode}: unknown network mode; use none or host`);
-  }
   return mode;
+}
+
+/** `-p [IP:][HOSTPORT:]CONTAINERPORT[/PROTO]`; a missing host port is the container port. */
+export function parsePublish(p: string): PortSpec {
+  const bad = (why: string): never => {
+    throw new EngineError(`-p ${p}: ${why}; write e.g. -p 8080:80 or -p 127.0.0.1:8080:80/tcp`);
+  };
+  const [spec = '', proto = 'tcp', extra] = p.split('/');
+  if (extra !== undefined || !['tcp', 'udp', 'sctp'].includes(proto))
+    bad('the protocol must be tcp, udp or sctp');
+  const m = /^(?:(?:\[([0-9a-fA-F:.]+)\]|(\d{1,3}(?:\.\d{1,3}){3})):)?(?:(\d+):)?(\d+)$/.exec(spec);
+  if (!m) bad('not a port mapping');
+  const port = (s: string, what: string): number => {
+    const v = Number(s);
+    if (!Number.isInteger(v) || v < 1 || v > 65535) bad(`the ${what} ${s} is not a port (1-65535)`);
+    return v;
+  };
+  const containerPort = port(m![4]!, 'container port');
+  const hostIP = m![1] ?? m![2];
+  return {
+    ...(hostIP ? { hostIP } : {}),
+    hostPort: m![3] ? port(m![3], 'host port') : containerPort,
+    containerPort,
+    protocol: proto as PortSpec['protocol'],
+  };
 }
 
 /** `-u` syntax only (names are resolved against the image's /etc/passwd later). */
@@ -198,6 +233,7 @@ export function parseRunRequest(r: RunRequest, hostEnv: NodeJS.ProcessEnv = proc
     ...(r.hostname !== undefined ? { hostname: r.hostname } : {}),
     readOnly: !!r.readOnly,
     network,
+    ...(r.publish?.length ? { publish: r.publish.map(parsePublish) } : {}),
     interactive: !!r.interactive,
     tty: !!r.tty,
   };

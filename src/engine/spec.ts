@@ -131,7 +131,7 @@ export function buildSpec(input: SpecInput): Spec {
     ...(run.name ? { 'io.corral.container.name': run.name } : {}),
     'io.corral.image': run.image,
     // `--network none`: the fresh namespace gets lo up, as podman's (the helper does it).
-    ...(run.network === 'none' ? { [LOOPBACK_ANNOTATION]: 'up' } : {}),
+    ...(run.network !== 'host' ? { [LOOPBACK_ANNOTATION]: 'up' } : {}),
   };
   return spec;
 }

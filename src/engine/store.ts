@@ -41,6 +41,8 @@ export interface ContainerRecord {
   rootfs?: string;
   /** linux.cgroupsPath of the container (below Corral's cgroup root). */
   cgroupsPath: string;
+  /** Addresses on the bridge network (--network bridge). */
+  ips?: string[];
 }
 
 export interface ContainerState {

@@ -2,12 +2,15 @@
 // added, stops what was removed, replaces what changed (a changed manifest is a new pod UID), and
 // on start re-adopts the pods a previous agent left running. Anything it cannot tie to a
 // manifest and a record (runtime containers, pod directories, cgroups) is removed.
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { PolicyEngine, validateNetworkPolicy } from '../network/policy/index.js';
 import { NodeContext, PAUSE_ID, type NodeOptions } from './context.js';
 import { EvictionManager } from './eviction.js';
 import { podKey } from './manifest.js';
 import { PodWorker } from './pod-worker.js';
+import { PolicyFeed, policyPod } from './policy-feed.js';
 import { burstableShares } from './qos.js';
 import type { Pod } from './types.js';
 import { ManifestWatcher, type Desired, type DesiredSource } from './watcher.js';
@@ -17,6 +20,18 @@ export interface AgentOptions extends NodeOptions {
   manifestsDir?: string;
   source?: (onChange: (d: Desired) => void) => DesiredSource;
   rescanMs?: number;
+  /** Enforce NetworkPolicy (needs `network`; default true when there is one). */
+  networkPolicy?: boolean;
+  /** Corral's nftables table; default `corral`, or `corral_<hash>` for a non-default data dir so
+   *  side-by-side instances do not replace each other's rules. */
+  policyTable?: string;
+}
+
+/** The nftables table for a data dir. */
+export function policyTableFor(dataDir: string): string {
+  const dir = resolve(dataDir);
+  if (dir === '/var/lib/corral') return 'corral';
+  return `corral_${createHash('sha256').update(dir).digest('hex').slice(0, 8)}`;
 }
 
 export class NodeAgent {
@@ -28,19 +43,42 @@ export class NodeAgent {
   private stopped = false;
   /** Node-pressure eviction (off with evictionHard: ''). */
   readonly eviction?: EvictionManager;
+  /** NetworkPolicy enforcement; in a cluster its objects and peer pods come from the API. */
+  readonly policyFeed?: PolicyFeed;
+  private policyEngine?: PolicyEngine;
 
   constructor(readonly opts: AgentOptions) {
     mkdirSync(opts.dataDir, { recursive: true });
     this.ctx = new NodeContext(opts);
     if (this.ctx.eviction)
       this.eviction = new EvictionManager(this.ctx.eviction, () => [...this.workers.values()]);
+    if (this.ctx.network && opts.networkPolicy !== false) {
+      this.policyEngine = new PolicyEngine({
+        table: opts.policyTable ?? policyTableFor(opts.dataDir),
+        ...(opts.network?.hostNetns ? { netns: opts.network.hostNetns } : {}),
+        log: (m) => this.ctx.log(m),
+      });
+      this.policyFeed = new PolicyFeed(this.policyEngine);
+      this.ctx.onNetworkChange = () => this.refreshLocalPods();
+    }
     if (opts.source) this.watcher = opts.source((d) => this.enqueue(d));
     else if (opts.manifestsDir)
-      this.watcher = new ManifestWatcher(opts.manifestsDir, (d) => this.enqueue(d), opts.rescanMs);
+      this.watcher = new ManifestWatcher(
+        opts.manifestsDir,
+        (d) => this.enqueue(d),
+        opts.rescanMs,
+        validateNetworkPolicy,
+      );
     else throw new Error('the node agent needs --manifests DIR or --server/--kubeconfig');
   }
 
   async start(): Promise<void> {
+    if (this.policyEngine)
+      await this.policyEngine.start().catch((e: unknown) => {
+        this.ctx.log(`NetworkPolicy is not enforced: ${(e as Error).message}`);
+        this.policyEngine = undefined;
+        (this as { policyFeed?: PolicyFeed }).policyFeed = undefined;
+      });
     await this.ctx.cgroups.ensureTop(2);
     await this.ctx.pauseRootfs();
     this.watcher.start();
@@ -67,6 +105,8 @@ export class NodeAgent {
     for (const [f, e] of d.errors) this.ctx.log(`manifest ${f}: ${e}`);
     this.ctx.configMaps = new Map(d.configMaps.map((c) => [podKey(c), c]));
     this.ctx.secrets = new Map(d.secrets.map((s) => [podKey(s), s]));
+    // From manifests; in a cluster the API source feeds them instead.
+    if (!this.opts.source) this.policyFeed?.setObjects(d.namespaces, d.networkPolicies);
     const want = new Map<string, Pod>();
     const keys = new Set<string>();
     for (const p of d.pods) {
@@ -116,12 +156,29 @@ export class NodeAgent {
       } else stale.push(w);
     }
     await Promise.all(stale.map((w) => w.stop()));
+    // Addresses of sandboxes that are gone (stopped while we were down, or an ADD cut short by a
+    // crash) are released now; the sandboxes of pods we keep are ours.
+    if (this.ctx.network) {
+      const live = [...this.workers.values()].map((w) => w.sandboxIdValue);
+      const deleted = await this.ctx.network.gc(live).catch((e: unknown) => {
+        this.ctx.log(`network gc: ${(e as Error).message}`);
+        return [];
+      });
+      for (const d of deleted) this.ctx.log(`network: released ${d}, whose sandbox is gone`);
+    }
     for (const e of await this.ctx.runtime.list()) {
       if (known.has(e.id)) continue;
       this.ctx.log(`removing unknown container ${e.id}`);
       await this.ctx.runtime.delete(e.id, { force: true }).catch(() => undefined);
       this.ctx.releaseOrphanRootfs(e.id);
     }
+  }
+
+  /** This node's pods with addresses, for NetworkPolicy. */
+  private refreshLocalPods(): void {
+    this.policyFeed?.setLocalPods(
+      [...this.workers.values()].filter((w) => w.ips.length).map((w) => policyPod(w.pod, w.ips)),
+    );
   }
 
   pods(): {
@@ -170,5 +227,10 @@ export class NodeAgent {
       this.ctx.releaseOrphanRootfs(PAUSE_ID);
       await this.ctx.cgroups.removeTop();
     } else for (const w of this.workers.values()) w.detach();
+    // Corral's rules go with the agent: nothing of ours stays in the host's nftables.
+    this.ctx.onNetworkChange = () => undefined;
+    await this.policyEngine
+      ?.stop()
+      .catch((e: unknown) => this.ctx.log(`NetworkPolicy: removing the table: ${(e as Error).message}`));
   }
 }

@@ -4,7 +4,7 @@
 import { DEFAULT_ENV } from '../oci/defaults/spec-template.js';
 import type { Spec } from '../oci/spec.js';
 import { prepareRootfs } from '../image/index.js';
-import { resolveUser } from '../engine/user.js';
+import { resolveUser } from '../image/user.js';
 import type { NodeContext } from './context.js';
 import { containerSpec, SpecError } from './container-spec.js';
 import { containerEnv, type FieldContext } from './fields.js';

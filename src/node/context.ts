@@ -13,6 +13,7 @@ import { Runtime } from '../oci/runtime.js';
 import { backoffFor, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { NodeCgroups } from './cgroups.js';
 import { parseEvictionHard, type EvictionOptions } from './eviction.js';
+import { PodNetwork, type PodNetworkOptions } from './pod-network.js';
 import { PodStore } from './store.js';
 import type { ConfigMap, Secret } from './types.js';
 import type { ObjectSource } from './volumes.js';
@@ -35,6 +36,8 @@ export interface NodeOptions {
   evictionIntervalMs?: number;
   /** Available memory in bytes (default: MemAvailable of /proc/meminfo); tests inject one. */
   memAvailable?: () => number;
+  /** Pod networking through CNI; absent: pods get a network namespace with only lo. */
+  network?: PodNetworkOptions;
 }
 
 export const PAUSE_ID = 'node-pause';
@@ -52,6 +55,9 @@ export class NodeContext {
   /** Lowest oom_score_adj we may set: without CAP_SYS_RESOURCE, not below our own. */
   readonly oomFloor: number;
   readonly eviction?: EvictionOptions;
+  readonly network?: PodNetwork;
+  /** Called when a pod's addresses appear or go (the agent refreshes NetworkPolicy). */
+  onNetworkChange: () => void = () => undefined;
   configMaps = new Map<string, ConfigMap>();
   secrets = new Map<string, Secret>();
   private pause?: Promise<string>;
@@ -75,6 +81,7 @@ export class NodeContext {
     this.cgroups = new NodeCgroups(this.driver);
     this.images = new ImageStore(opts.dataDir);
     this.store = new PodStore(opts.dataDir);
+    if (opts.network) this.network = new PodNetwork(opts.dataDir, opts.network, (m) => this.log(m));
     this.backoff = opts.backoffBaseMs ? backoffFor(opts.backoffBaseMs) : DEFAULT_BACKOFF;
     this.nodeName = opts.nodeName ?? readHostname();
     this.logMaxBytes = opts.logMaxBytes ?? 10 * 1024 * 1024;

@@ -1,9 +1,9 @@
-// Reading manifest files: YAML (several documents per file allowed) with Pods, ConfigMaps and
-// Secrets. A static pod gets its UID as the kubelet does: a hash of the manifest's content, so an
+// Reading manifest files: YAML (several documents per file allowed) with Pods, ConfigMaps,
+// Secrets, and the Namespaces and NetworkPolicies the policy engine enforces. A static pod gets its UID as the kubelet does: a hash of the manifest's content, so an
 // unchanged file keeps its pod across agent restarts and a changed file makes a new pod.
 import { createHash } from 'node:crypto';
 import { parseAllDocuments } from 'yaml';
-import type { ConfigMap, Container, Pod, Secret } from './types.js';
+import type { ConfigMap, Container, NamespaceObject, NetworkPolicyObject, Pod, Secret } from './types.js';
 
 export class ManifestError extends Error {
   override name = 'ManifestError';
@@ -13,7 +13,13 @@ export interface ParsedFile {
   pods: Pod[];
   configMaps: ConfigMap[];
   secrets: Secret[];
+  namespaces: NamespaceObject[];
+  networkPolicies: NetworkPolicyObject[];
 }
+
+/** Checks a NetworkPolicy's spec; returns problems as `field: message`. Set by the agent (the
+ *  validator lives in the network layer, which this parser must not depend on for its types). */
+export type PolicyValidator = (obj: unknown) => string[];
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
@@ -82,8 +88,8 @@ function checkPod(file: string, pod: Pod): void {
 }
 
 /** Parse a manifest file's text; `file` names it in errors. */
-export function parseManifest(text: string, file: string): ParsedFile {
-  const out: ParsedFile = { pods: [], configMaps: [], secrets: [] };
+export function parseManifest(text: string, file: string, validatePolicy?: PolicyValidator): ParsedFile {
+  const out: ParsedFile = { pods: [], configMaps: [], secrets: [], namespaces: [], networkPolicies: [] };
   const docs = parseAllDocuments(text);
   for (const [i, doc] of (Array.isArray(docs) ? docs : [docs]).entries()) {
     if (doc.errors.length)
@@ -92,8 +98,13 @@ export function parseManifest(text: string, file: string): ParsedFile {
     if (obj === null || obj === undefined) continue;
     if (typeof obj !== 'object')
       fail(file, `document ${i + 1}`, 'must be a mapping with apiVersion and kind');
-    if (obj.apiVersion !== 'v1')
-      fail(file, 'apiVersion', `"${obj.apiVersion ?? ''}" is not supported; use apiVersion: v1`);
+    const want = obj.kind === 'NetworkPolicy' ? 'networking.k8s.io/v1' : 'v1';
+    if (obj.apiVersion !== want)
+      fail(
+        file,
+        'apiVersion',
+        `"${obj.apiVersion ?? ''}" is not supported for ${obj.kind}; use apiVersion: ${want}`,
+      );
     const docText = doc.toString();
     switch (obj.kind) {
       case 'Pod': {
@@ -113,8 +124,31 @@ export function parseManifest(text: string, file: string): ParsedFile {
         else out.secrets.push(o);
         break;
       }
+      case 'Namespace': {
+        const ns = obj as NamespaceObject;
+        if (!ns.metadata?.name || !DNS_LABEL.test(ns.metadata.name))
+          fail(file, 'metadata.name', `"${ns.metadata?.name ?? ''}" is not a DNS label`);
+        // The API server labels every namespace with its name; namespaceSelectors rely on it.
+        ns.metadata.labels = { ...ns.metadata.labels, 'kubernetes.io/metadata.name': ns.metadata.name };
+        out.namespaces.push(ns);
+        break;
+      }
+      case 'NetworkPolicy': {
+        const np = obj as NetworkPolicyObject;
+        if (!np.metadata?.name || !DNS_SUBDOMAIN.test(np.metadata.name))
+          fail(file, 'metadata.name', `"${np.metadata?.name ?? ''}" is not a valid name`);
+        np.metadata.namespace ??= 'default';
+        const problems = validatePolicy?.(np) ?? [];
+        if (problems.length) fail(file, `NetworkPolicy ${np.metadata.name}`, problems.join('; '));
+        out.networkPolicies.push(np);
+        break;
+      }
       default:
-        fail(file, 'kind', `"${obj.kind ?? ''}" is not supported here; use Pod, ConfigMap or Secret`);
+        fail(
+          file,
+          'kind',
+          `"${obj.kind ?? ''}" is not supported here; use Pod, ConfigMap, Secret, Namespace or NetworkPolicy`,
+        );
     }
   }
   return out;

@@ -117,10 +117,25 @@ export class PodWorker {
   }
 
   private async run(): Promise<void> {
-    await this.ensureSandbox();
+    // A sandbox whose network cannot be set up is torn down and tried again, with backoff.
+    for (;;) {
+      try {
+        await this.ensureSandbox();
+        this.message = undefined;
+        break;
+      } catch (e) {
+        this.message = msg(e);
+        for (const c of this.ctrs) c.waiting = { reason: 'ContainerCreating', message: this.message };
+        this.ctx.log(`pod ${this.rec.key}: ${this.message}`);
+        await this.stopSandbox();
+        await this.sleep(this.ctx.backoff.baseMs);
+        if (this.stopping || this.detached) return;
+      }
+    }
     const sandboxPid = this.sandbox!.rec.pid;
-    const etc = writeEtcFiles(this.pod, this.dir, this.ctx.nodeName);
-    const fields = { pod: this.pod, nodeName: this.ctx.nodeName };
+    const podIP = this.rec.sandbox?.ips?.[0];
+    const etc = writeEtcFiles(this.pod, this.dir, this.ctx.nodeName, podIP);
+    const fields = { pod: this.pod, nodeName: this.ctx.nodeName, ...(podIP ? { podIP } : {}) };
     let volumes: Map<string, string>;
     for (;;) {
       try {
@@ -160,7 +175,8 @@ export class PodWorker {
 
   private async ensureSandbox(): Promise<void> {
     const sb = this.rec.sandbox;
-    if (sb && processAlive(sb.pid, sb.pidStartTime)) {
+    // A sandbox is only ours to keep if its network was set up (ADD finished) when it needs one.
+    if (sb && processAlive(sb.pid, sb.pidStartTime) && (sb.ips || !this.needsNetwork)) {
       this.sandbox = await adoptInstance(
         this.ctx,
         { ...sb, startedAt: '', log: '' },
@@ -179,10 +195,26 @@ export class PodWorker {
     if (sb) {
       await this.ctx.runtime.delete(sb.id, { force: true }).catch(() => undefined);
     }
+    // An attachment left by an ADD cut short (same sandbox id) goes before the new ADD.
+    if (this.needsNetwork) await this.ctx.network!.teardown(sandboxId(this.pod));
     this.sandbox = await startSandbox(this.ctx, this.pod, this.dir);
     const r = this.sandbox.rec;
     this.rec.sandbox = { id: r.id, pid: r.pid, pidStartTime: r.pidStartTime, helperPid: r.helperPid };
     this.save();
+    if (this.needsNetwork) {
+      try {
+        this.rec.sandbox.ips = await this.ctx.network!.setup(this.pod, r.id, r.pid);
+      } catch (e) {
+        throw new Error(`failed to set up the pod network: ${msg(e)}`, { cause: e });
+      }
+      this.save();
+      this.ctx.onNetworkChange();
+    }
+  }
+
+  /** Whether the pod gets a CNI attachment (a node network is configured, no hostNetwork). */
+  private get needsNetwork(): boolean {
+    return !!this.ctx.network && !this.pod.spec.hostNetwork;
   }
 
   private async loop(c: Ctr, launch: LaunchOptions, policy: string): Promise<void> {
@@ -382,6 +414,11 @@ export class PodWorker {
   }
 
   private async stopSandbox(): Promise<void> {
+    // Network first, as the kubelet's StopPodSandbox: DEL while the namespace is still pinned.
+    if (this.needsNetwork && this.rec.sandbox)
+      await this.ctx
+        .network!.teardown(this.rec.sandbox.id)
+        .catch((e) => this.ctx.log(`pod ${this.rec.key}: network teardown: ${msg(e)}`));
     if (this.sandbox) {
       await this.ctx.runtime.kill(this.sandbox.rec.id, 'SIGKILL', { all: true }).catch(() => undefined);
       await this.sandbox.exited;
@@ -389,9 +426,16 @@ export class PodWorker {
     } else if (this.rec.sandbox) {
       await this.ctx.runtime.delete(this.rec.sandbox.id, { force: true }).catch(() => undefined);
     }
+    const hadIPs = !!this.rec.sandbox?.ips;
     this.sandbox = undefined;
     this.rec.sandbox = undefined;
     this.save();
+    if (hadIPs) this.ctx.onNetworkChange();
+  }
+
+  /** The pod's addresses (empty until CNI ADD succeeded, or without a node network). */
+  get ips(): string[] {
+    return this.rec.sandbox?.ips ?? [];
   }
 
   get key(): string {
@@ -446,6 +490,7 @@ export class PodWorker {
       qos: qosClass(this.pod),
       startTime: this.rec.createdAt,
       initFailed: this.initFailed,
+      ...(this.rec.sandbox?.ips?.length ? { podIPs: this.rec.sandbox.ips } : {}),
       ...(this.rec.evicted
         ? { evicted: true, reason: 'Evicted', message: this.rec.evicted }
         : this.message

@@ -52,7 +52,8 @@ export interface PodFacts {
   /** Evicted under node pressure: Failed, whatever the containers did. */
   evicted?: boolean;
   hostIP?: string;
-  podIP?: string;
+  /** The pod's addresses, IPv4 first (status.podIP is the first). */
+  podIPs?: string[];
   message?: string;
   reason?: string;
 }
@@ -96,7 +97,7 @@ export function podStatus(pod: Pod, views: ContainerView[], f: PodFacts): PodSta
     ],
     qosClass: f.qos,
     ...(f.hostIP ? { hostIP: f.hostIP } : {}),
-    ...(f.podIP ? { podIP: f.podIP } : {}),
+    ...(f.podIPs?.length ? { podIP: f.podIPs[0], podIPs: f.podIPs.map((ip) => ({ ip })) } : {}),
     startTime: f.startTime,
     ...(f.reason ? { reason: f.reason } : {}),
     ...(f.message ? { message: f.message } : {}),

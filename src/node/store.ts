@@ -31,7 +31,8 @@ export interface PodRecord {
   key: string;
   pod: Pod;
   createdAt: string;
-  sandbox?: { id: string; pid: number; pidStartTime?: string; helperPid: number };
+  /** `ips`: the pod's addresses from CNI ADD; absent until ADD succeeded. */
+  sandbox?: { id: string; pid: number; pidStartTime?: string; helperPid: number; ips?: string[] };
   containers: Record<string, ContainerRecord>;
   /** Evicted under node pressure: the kubelet's message. The pod is not started again. */
   evicted?: string;

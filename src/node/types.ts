@@ -1,5 +1,5 @@
-// The subset of the Kubernetes core/v1 objects the node agent reads from manifests (Pod,
-// ConfigMap, Secret) and the status it reports. Field names follow the Kubernetes API.
+// The subset of the Kubernetes objects the node agent reads from manifests (Pod, ConfigMap,
+// Secret, Namespace, NetworkPolicy) and the status it reports. Field names follow the Kubernetes API.
 
 export interface ObjectMeta {
   name: string;
@@ -89,7 +89,7 @@ export interface Container {
   args?: string[];
   env?: EnvVar[];
   workingDir?: string;
-  ports?: { containerPort: number; name?: string; protocol?: string }[];
+  ports?: { containerPort: number; name?: string; protocol?: string; hostPort?: number; hostIP?: string }[];
   resources?: { requests?: ResourceList; limits?: ResourceList };
   securityContext?: SecurityContext;
   livenessProbe?: Probe;
@@ -168,6 +168,21 @@ export interface Secret {
   stringData?: Record<string, string>;
 }
 
+/** A namespace: in standalone mode its labels are what NetworkPolicy namespaceSelectors see. */
+export interface NamespaceObject {
+  apiVersion: 'v1';
+  kind: 'Namespace';
+  metadata: ObjectMeta;
+}
+
+/** networking.k8s.io/v1 NetworkPolicy; the spec is checked by the policy engine's validator. */
+export interface NetworkPolicyObject {
+  apiVersion: 'networking.k8s.io/v1';
+  kind: 'NetworkPolicy';
+  metadata: ObjectMeta & { namespace: string };
+  spec: Record<string, unknown>;
+}
+
 // ---------- status ----------
 
 export interface ContainerStateWaiting {
@@ -218,6 +233,7 @@ export interface PodStatus {
   qosClass: 'Guaranteed' | 'Burstable' | 'BestEffort';
   hostIP?: string;
   podIP?: string;
+  podIPs?: { ip: string }[];
   startTime?: string;
   reason?: string;
   message?: string;

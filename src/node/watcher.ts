@@ -3,7 +3,7 @@
 // state each time something changed; a file that fails to parse keeps its last good content.
 import { readFileSync, readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
-import { ManifestError, parseManifest, type ParsedFile } from './manifest.js';
+import { ManifestError, parseManifest, type ParsedFile, type PolicyValidator } from './manifest.js';
 
 export interface Desired extends ParsedFile {
   errors: Map<string, string>;
@@ -26,6 +26,7 @@ export class ManifestWatcher implements DesiredSource {
     readonly dir: string,
     private readonly onChange: (d: Desired) => void,
     private readonly rescanMs = 2000,
+    private readonly validatePolicy?: PolicyValidator,
   ) {}
 
   start(): void {
@@ -70,7 +71,7 @@ export class ManifestWatcher implements DesiredSource {
         const st = statSync(p);
         const prev = this.files.get(n);
         if (prev && prev.mtime === st.mtimeMs && prev.size === st.size) continue;
-        const parsed = parseManifest(readFileSync(p, 'utf8'), n);
+        const parsed = parseManifest(readFileSync(p, 'utf8'), n, this.validatePolicy);
         this.files.set(n, { mtime: st.mtimeMs, size: st.size, parsed });
         this.errors.delete(n);
         changed = true;
@@ -84,11 +85,20 @@ export class ManifestWatcher implements DesiredSource {
   }
 
   desired(): Desired {
-    const d: Desired = { pods: [], configMaps: [], secrets: [], errors: new Map(this.errors) };
+    const d: Desired = {
+      pods: [],
+      configMaps: [],
+      secrets: [],
+      namespaces: [],
+      networkPolicies: [],
+      errors: new Map(this.errors),
+    };
     for (const f of this.files.values()) {
       d.pods.push(...f.parsed.pods);
       d.configMaps.push(...f.parsed.configMaps);
       d.secrets.push(...f.parsed.secrets);
+      d.namespaces.push(...f.parsed.namespaces);
+      d.networkPolicies.push(...f.parsed.networkPolicies);
     }
     return d;
   }

@@ -41,13 +41,33 @@ test('-e: KEY=VALUE, or KEY taken from our environment', () => {
   bad(() => parseEnv(['=x']), /KEY=VALUE/);
 });
 
-test('network: none and host; bridge and -p are not available yet', () => {
+test('network: none, host, bridge; -p implies bridge and needs it', () => {
   assert.equal(parseRunRequest({ image: 'b', cmd: [], network: 'host' }).network, 'host');
+  assert.equal(parseRunRequest({ image: 'b', cmd: [] }).network, 'none');
+  assert.equal(parseRunRequest({ image: 'b', cmd: [], network: 'bridge' }).network, 'bridge');
+  const p = parseRunRequest({ image: 'b', cmd: [], publish: ['8080:80', '127.0.0.1:53:5353/udp', '9000'] });
+  assert.equal(p.network, 'bridge');
+  assert.deepEqual(p.publish, [
+    { hostPort: 8080, containerPort: 80, protocol: 'tcp' },
+    { hostIP: '127.0.0.1', hostPort: 53, containerPort: 5353, protocol: 'udp' },
+    { hostPort: 9000, containerPort: 9000, protocol: 'tcp' },
+  ]);
   bad(
-    () => parseRunRequest({ image: 'b', cmd: [], network: 'bridge' }),
-    /^--network bridge: not available yet/,
+    () => parseRunRequest({ image: 'b', cmd: [], network: 'host', publish: ['8080:80'] }),
+    /^-p 8080:80: publishing ports needs --network bridge/,
   );
-  bad(() => parseRunRequest({ image: 'b', cmd: [], publish: ['8080:80'] }), /-p 8080:80/);
+  bad(
+    () => parseRunRequest({ image: 'b', cmd: [], publish: ['80:99999'] }),
+    /container port 99999 is not a port/,
+  );
+  bad(
+    () => parseRunRequest({ image: 'b', cmd: [], publish: ['80/icmp'] }),
+    /protocol must be tcp, udp or sctp/,
+  );
+  bad(
+    () => parseRunRequest({ image: 'b', cmd: [], publish: ['a:b'] }),
+    /not a port mapping; write e.g. -p 8080:80/,
+  );
   bad(() => parseRunRequest({ image: 'b', cmd: [], network: 'weird' }), /unknown network mode/);
 });
 

@@ -108,6 +108,10 @@ export class Controllers {
           o.metadata.ownerReferences?.map((r) => r.uid),
         );
       for (const o of items) if (o.metadata.deletionTimestamp) await this.finalize(def, o);
+      // Namespaces made before we watched (the bootstrap's, or while the server was down).
+      if (def === namespaces)
+        for (const o of items)
+          if (!o.metadata.deletionTimestamp) await this.defaultServiceAccount(o.metadata.name!);
     }
   }
 

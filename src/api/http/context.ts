@@ -1,7 +1,9 @@
 // What every handler gets: the stores by kind, the caller, and the response helpers' settings.
 import type { Store } from '../registry/store.js';
 import type { Authorizer } from '../auth/types.js';
+import type { RulesReview } from '../auth/rules-review.js';
 import type { ResourceDef, UserInfo } from '../resources/types.js';
+import type { Authentication } from './authn.js';
 
 export interface ServerContext {
   stores: Map<ResourceDef, Store>;
@@ -9,7 +11,10 @@ export interface ServerContext {
   watchTimeoutSeconds: number;
   bookmarkEveryMs: number;
   log: (msg: string) => void;
+  authn: Authentication;
   authorize: Authorizer;
+  /** What a user may do in a namespace (SelfSubjectRulesReview). */
+  rulesFor: RulesReview;
 }
 
 export interface RequestContext {

@@ -1,8 +1,10 @@
 // The REST handlers of a kind: get, list, watch, create, update, patch, delete and
 // deletecollection, with Kubernetes' query parameters, status codes and representations.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { forbiddenMessage, type AuthzAttributes } from '../auth/types.js';
-import { ApiError, badRequest, forbidden, methodNotSupported } from '../errors.js';
+import { decodeTokenRequestProtobuf } from '../auth/token-request-protobuf.js';
+import { forbiddenError, type AuthzAttributes } from '../auth/types.js';
+import { isK8sProtobuf, ProtobufError } from '../protobuf/index.js';
+import { ApiError, badRequest, methodNotSupported } from '../errors.js';
 import { withTypeMeta } from '../registry/object.js';
 import type { DeleteOptions, WriteOptions } from '../registry/options.js';
 import type { Store } from '../registry/store.js';
@@ -39,6 +41,7 @@ export async function handleResource(
     dryRun: dryRun(q.get('dryRun')),
     fieldManager: q.get('fieldManager') ?? undefined,
     user: rc.user,
+    warn: (w) => addWarning(res, w),
   };
 
   if (def.virtual) {
@@ -50,7 +53,8 @@ export async function handleResource(
       () => {},
     );
     const authorize = async (a: AuthzAttributes) => ctx.authorize(a);
-    const answer = await def.virtual(withTypeMeta(def, body), { user: rc.user, authorize });
+    const review = { user: rc.user, authorize, rulesFor: ctx.rulesFor };
+    const answer = await def.virtual(withTypeMeta(def, body), review);
     return sendJSON(res, 201, withTypeMeta(def, answer));
   }
   if (
@@ -58,6 +62,10 @@ export async function handleResource(
     (def.plural === 'pods' && ['binding', 'eviction'].includes(info.subresource))
   ) {
     return handlePodSubresource(ctx, rc, def, info, req, res);
+  }
+  if (def.plural === 'serviceaccounts' && info.subresource === 'token') {
+    if (info.verb !== 'create') throw methodNotSupported(gr, info.verb);
+    return createToken(ctx, info, req, res);
   }
   if (info.subresource && ['proxy'].includes(info.subresource)) {
     throw new ApiError(
@@ -308,10 +316,42 @@ function represent(
   return partialMetadata(objects[0]!, rep.version);
 }
 
+const CREATE_ON_CONNECT = new Set(['exec', 'attach', 'portforward']);
+
+/** POST serviceaccounts/NAME/token: a TokenRequest, answered with a signed token. */
+async function createToken(
+  ctx: ServerContext,
+  info: ResourceRequest,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  if (!ctx.authn.serviceAccounts)
+    throw new ApiError(
+      503,
+      'ServiceUnavailable',
+      'this server issues no ServiceAccount tokens (it has no signing key)',
+    );
+  const buf = await readBody(req);
+  let body: unknown;
+  try {
+    body = isK8sProtobuf(req.headers['content-type'])
+      ? decodeTokenRequestProtobuf(buf)
+      : decodeBody(buf, req.headers['content-type']);
+  } catch (e) {
+    if (e instanceof ProtobufError) throw badRequest(`TokenRequest: ${e.message}`);
+    throw e;
+  }
+  const tr = (body && typeof body === 'object' ? body : {}) as KObject;
+  tr.metadata ??= {};
+  const answer = await ctx.authn.serviceAccounts.request(info.namespace, info.name, tr);
+  return sendJSON(res, 201, { ...answer, apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest' });
+}
+
 async function authorize(ctx: ServerContext, rc: RequestContext, info: ResourceRequest): Promise<void> {
   const attrs: AuthzAttributes = {
     user: rc.user,
-    verb: info.verb === 'connect' ? 'get' : info.verb,
+    // Opening exec/attach/portforward is `create`, whatever the method (WebSocket upgrades are GETs).
+    verb: CREATE_ON_CONNECT.has(info.subresource) ? 'create' : info.verb === 'connect' ? 'get' : info.verb,
     namespace: info.resource === 'namespaces' ? '' : info.namespace,
     apiGroup: info.group,
     resource: info.resource,
@@ -319,9 +359,7 @@ async function authorize(ctx: ServerContext, rc: RequestContext, info: ResourceR
     name: info.name,
   };
   const d = await ctx.authorize(attrs);
-  if (!d.allowed) {
-    throw forbidden({ group: info.group, plural: info.resource }, info.name, forbiddenMessage(attrs));
-  }
+  if (!d.allowed) throw forbiddenError(attrs);
 }
 
 const manager = (req: IncomingMessage, opts: WriteOptions) =>

@@ -2,6 +2,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { forbiddenError, type AuthzAttributes } from '../auth/types.js';
 import { ApiError } from '../errors.js';
 import { authenticate } from './authn.js';
 import type { ServerContext } from './context.js';
@@ -38,9 +39,8 @@ export interface HttpServerOptions {
 }
 
 export function createHttpServer(ctx: ServerContext, opts: HttpServerOptions): http.Server {
-  const insecure = !opts.tls;
   const handler = (req: IncomingMessage, res: ServerResponse) => {
-    route(ctx, req, res, insecure).catch((e: unknown) => sendError(res, e, ctx.log));
+    route(ctx, req, res).catch((e: unknown) => sendError(res, e, ctx.log));
   };
   const server = opts.tls
     ? https.createServer(
@@ -83,12 +83,7 @@ export async function listen(server: http.Server, host: string, port: number): P
 const notFoundStatus = () =>
   new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
 
-async function route(
-  ctx: ServerContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  insecure: boolean,
-): Promise<void> {
+async function route(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://x');
   const path = url.pathname.replace(/\/+$/, '') || '/';
   const method = req.method ?? 'GET';
@@ -96,10 +91,14 @@ async function route(
     ctx.log(
       `${method} ${req.url} accept=${req.headers.accept ?? ''} ct=${req.headers['content-type'] ?? ''}`,
     );
-  const user = authenticate(req, insecure);
-  if (user.username === 'system:anonymous' && !['/healthz', '/livez', '/readyz', '/version'].includes(path)) {
-    throw new ApiError(401, 'Unauthorized', 'Unauthorized');
-  }
+  const user = await authenticate(req, ctx.authn, ctx.authorize);
+  const info = parseResourcePath(
+    path,
+    method,
+    url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1',
+  );
+  // Discovery, OpenAPI, health and version are non-resource URLs: authorized by path and verb.
+  if (!info) await authorizePath(ctx, user, method, url.pathname);
   if (method === 'GET') {
     switch (path) {
       case '/version':
@@ -143,11 +142,25 @@ async function route(
       return sendJSON(res, 200, doc);
     }
   }
-  const info = parseResourcePath(
-    path,
-    method,
-    url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1',
-  );
   if (!info) throw notFoundStatus();
   return handleResource(ctx, { user, url }, info, req, res);
+}
+
+async function authorizePath(
+  ctx: ServerContext,
+  user: AuthzAttributes['user'],
+  method: string,
+  path: string,
+): Promise<void> {
+  const a: AuthzAttributes = {
+    user,
+    verb: method === 'HEAD' ? 'get' : method.toLowerCase(),
+    namespace: '',
+    apiGroup: '',
+    resource: '',
+    subresource: '',
+    name: '',
+    path,
+  };
+  if (!(await ctx.authorize(a)).allowed) throw forbiddenError(a);
 }

@@ -5,6 +5,8 @@ export interface WriteOptions {
   dryRun?: boolean;
   fieldManager?: string;
   user?: UserInfo;
+  /** Admission warnings (Pod Security's warn mode); the HTTP layer sends them as Warning headers. */
+  warn?: (message: string) => void;
 }
 
 export interface DeleteOptions extends WriteOptions {

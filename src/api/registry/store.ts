@@ -186,31 +186,42 @@ export class Store {
     else delete m.generation;
     Object.assign(o, withTypeMeta(this.def, o));
     if (this.def.strategy.hasStatus) delete o.status;
-    this.def.strategy.prepareCreate?.(o);
     this.def.strategy.defaults?.(o);
-    await this.admit({
-      operation: 'CREATE',
-      def: this.def,
-      subresource: '',
-      namespace,
-      name: m.name ?? '',
-      obj: o,
-      old: undefined,
-      user: opts.user ?? SYSTEM_USER,
-      dryRun: !!opts.dryRun,
-    });
-    this.validate(o);
-    if (this.def.namespaced) await this.checkNamespace(namespace, m.name ?? '');
-    if (opts.dryRun) {
-      if (await this.storage.get(this.key(namespace, m.name!))) throw alreadyExists(this.gr, m.name!);
-      return o;
-    }
+    // Admission hooks that must see the outcome (quota's charge) run once it is known.
+    const done: Array<(stored: boolean) => Promise<void> | void> = [];
+    let stored = false;
     try {
-      const kv = await this.storage.create(this.key(namespace, m.name!), this.encode(o));
-      return this.written(o, kv);
-    } catch (e) {
-      if (e instanceof StorageError && e.code === 'exists') throw alreadyExists(this.gr, m.name!);
-      throw e;
+      await this.admit({
+        operation: 'CREATE',
+        def: this.def,
+        subresource: '',
+        namespace,
+        name: m.name ?? '',
+        obj: o,
+        old: undefined,
+        user: opts.user ?? SYSTEM_USER,
+        dryRun: !!opts.dryRun,
+        ...(opts.warn ? { warn: opts.warn } : {}),
+        whenDone: (fn) => done.push(fn),
+      });
+      // After mutating admission, as in Kubernetes: status (a pod's QoS class) sees LimitRange defaults.
+      this.def.strategy.prepareCreate?.(o);
+      this.validate(o);
+      if (this.def.namespaced) await this.checkNamespace(namespace, m.name ?? '');
+      if (opts.dryRun) {
+        if (await this.storage.get(this.key(namespace, m.name!))) throw alreadyExists(this.gr, m.name!);
+        return o;
+      }
+      try {
+        const kv = await this.storage.create(this.key(namespace, m.name!), this.encode(o));
+        stored = true;
+        return this.written(o, kv);
+      } catch (e) {
+        if (e instanceof StorageError && e.code === 'exists') throw alreadyExists(this.gr, m.name!);
+        throw e;
+      }
+    } finally {
+      for (const fn of done) await fn(stored);
     }
   }
 
@@ -314,6 +325,7 @@ export class Store {
       old: cur,
       user: opts.user ?? SYSTEM_USER,
       dryRun: !!opts.dryRun,
+      ...(opts.warn ? { warn: opts.warn } : {}),
     });
     this.validate(next, sub === 'status' || opts.unrestricted ? undefined : cur);
     return next;

@@ -109,6 +109,10 @@ export const serviceaccounts = define({
   namespaced: true,
   shortNames: ['sa'],
   description: 'ServiceAccount binds together a name, a principal, and secrets.',
+  // TokenRequest: answered by the API server's token issuer (auth/service-account-tokens.ts).
+  subresources: {
+    token: { kind: 'TokenRequest', group: 'authentication.k8s.io', version: 'v1', verbs: ['create'] },
+  },
   schema: {
     secrets: arr(
       obj({

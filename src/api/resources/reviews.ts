@@ -1,5 +1,6 @@
-// The review APIs: create-only kinds answered from the request (never stored). Until the RBAC
-// authorizer exists everything is allowed, as with `--authorization-mode=AlwaysAllow`.
+// The review APIs: create-only kinds answered from the request (never stored) by the server's
+// authorizer (RBAC, or AlwaysAllow in the plain-HTTP test mode). SelfSubjectRulesReview lists the
+// caller's rules through the rulesFor hook the HTTP layer passes along with the review context.
 import { define } from './define.js';
 import { obj, arr, map } from './schema.js';
 import type { KObject, ResourceDef, ReviewContext } from './types.js';
@@ -117,15 +118,20 @@ export const selfsubjectrulesreviews = review(
   'selfsubjectrulesreviews',
   false,
   { namespace: 'string' },
-  (o) => ({
-    ...o,
-    status: {
-      resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }],
-      nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
-      incomplete: false,
-    },
-  }),
+  async (o, ctx) => {
+    const rulesFor = (ctx as RulesContext).rulesFor;
+    const ns = ((o.spec ?? {}) as { namespace?: string }).namespace ?? '';
+    const status = rulesFor
+      ? await rulesFor(ctx.user, ns)
+      : { resourceRules: [], nonResourceRules: [], incomplete: true, evaluationError: 'no rules resolver' };
+    return { ...o, status };
+  },
 );
+
+/** The review context as the HTTP layer builds it, with the rules of a user in a namespace. */
+interface RulesContext extends ReviewContext {
+  rulesFor?: (user: ReviewContext['user'], namespace: string) => Promise<Record<string, unknown>>;
+}
 
 export const selfsubjectreviews = define({
   group: 'authentication.k8s.io',

@@ -1,15 +1,28 @@
-// The API server assembled: one Store per kind over the given Storage, the HTTP(S) front, the
-// in-process controllers (garbage collector, namespace lifecycle) and periodic compaction.
+// The API server assembled: one Store per kind over the given Storage, the HTTP(S) front with its
+// authentication and authorization, the in-process controllers (garbage collector, namespace
+// lifecycle, root CA publisher) and periodic compaction.
 import type http from 'node:http';
+import { defaultAdmission, QuotaTracker } from '../admission/index.js';
+import { serviceAccountAdmission } from '../admission/service-account.js';
 import { admitAll, type Admission } from '../admission/types.js';
-import { alwaysAllow, type Authorizer } from '../auth/types.js';
+import { QuotaController } from '../controllers/quota.js';
+import type { SigningKey } from '../auth/jwt.js';
+import { nodeAuthorizer } from '../auth/node-authorizer.js';
+import { nodeRestriction } from '../auth/node-restriction.js';
+import { rbacAuthorizer } from '../auth/rbac/authorizer.js';
+import { rbacEscalationCheck } from '../auth/rbac/escalation.js';
+import { RuleResolver } from '../auth/rbac/resolver.js';
+import { RootCaPublisher } from '../auth/root-ca-publisher.js';
+import { allowAllRules, rbacRules, type RulesReview } from '../auth/rules-review.js';
+import { ServiceAccountTokens } from '../auth/service-account-tokens.js';
+import { alwaysAllow, privilegedGroups, unionAuthorizer, type Authorizer } from '../auth/types.js';
 import { Controllers } from '../controllers/gc.js';
 import { Scheduler } from '../controllers/scheduler.js';
 import type { ServerContext } from '../http/context.js';
 import { createHttpServer, listen, type TlsMaterial } from '../http/server.js';
 import { Store } from '../registry/store.js';
 import { storedResources } from '../resources/registry.js';
-import type { ResourceDef } from '../resources/types.js';
+import type { ResourceDef, UserInfo } from '../resources/types.js';
 import type { Storage } from '../storage/types.js';
 import { bootstrap } from './bootstrap.js';
 
@@ -18,10 +31,24 @@ export interface ApiServerOptions {
   host?: string;
   /** 0 = any free port. */
   port?: number;
-  /** Without TLS material the server speaks plain HTTP and treats every caller as admin (tests). */
+  /**
+   * Without TLS material the server speaks plain HTTP and treats every caller that presents no
+   * credentials as admin (tests).
+   */
   tls?: TlsMaterial;
   admission?: Admission;
+  /** 'RBAC' (system:masters, then the Node authorizer, then RBAC) is the default with TLS,
+   * 'AlwaysAllow' without. */
+  authorizationMode?: 'RBAC' | 'AlwaysAllow';
+  /** Replaces the mode's authorizer (tests). */
   authorizer?: Authorizer;
+  /** --anonymous-auth: callers without credentials are system:anonymous instead of refused. */
+  anonymousAuth?: boolean;
+  /** --token-auth-file entries, by token. */
+  tokens?: Map<string, UserInfo>;
+  /** Signs and verifies ServiceAccount tokens; without it the TokenRequest API answers 503. */
+  serviceAccountKey?: SigningKey;
+  serviceAccountIssuer?: string;
   log?: (msg: string) => void;
   watchTimeoutSeconds?: number;
   bookmarkEveryMs?: number;
@@ -40,18 +67,55 @@ export class ApiServer {
     private readonly controllers: Controllers,
     private readonly compactTimer: NodeJS.Timeout | undefined,
     private readonly scheduler: Scheduler | undefined,
+    private readonly publisher: RootCaPublisher | undefined,
+    private readonly quotaController: QuotaController | undefined,
   ) {}
 
   static async start(o: ApiServerOptions): Promise<ApiServer> {
     const log = o.log ?? ((m: string) => process.stderr.write(`corral-apiserver: ${m}\n`));
     const stores = new Map<ResourceDef, Store>();
-    for (const def of storedResources()) stores.set(def, new Store(o.storage, def, o.admission ?? admitAll));
+    // Node restriction and RBAC escalation checks come before the configured admission chain,
+    // by default Kubernetes' (NamespaceLifecycle, LimitRanger, ServiceAccount, PodSecurity,
+    // ResourceQuota), whose quota usage the quota controller keeps current.
+    let escalation: Admission = admitAll;
+    const quotas = o.admission ? undefined : new QuotaTracker(o.storage);
+    const admission =
+      o.admission ??
+      defaultAdmission({
+        storage: o.storage,
+        quotas: quotas!,
+        serviceAccount: serviceAccountAdmission(o.storage),
+      });
+    const admit: Admission = async (a) => {
+      await nodeRestriction(a);
+      await escalation(a);
+      await admission(a);
+    };
+    for (const def of storedResources()) stores.set(def, new Store(o.storage, def, admit));
+    const resolver = new RuleResolver(stores);
+    const mode = o.authorizationMode ?? (o.tls ? 'RBAC' : 'AlwaysAllow');
+    const authorize =
+      o.authorizer ??
+      (mode === 'RBAC'
+        ? unionAuthorizer(privilegedGroups, nodeAuthorizer(stores), rbacAuthorizer(resolver))
+        : alwaysAllow);
+    const rulesFor: RulesReview = mode === 'RBAC' ? rbacRules(resolver) : allowAllRules;
+    escalation = rbacEscalationCheck(resolver, authorize);
     const ctx: ServerContext = {
       stores,
       watchTimeoutSeconds: o.watchTimeoutSeconds ?? 1800,
       bookmarkEveryMs: o.bookmarkEveryMs ?? 60_000,
       log,
-      authorize: o.authorizer ?? alwaysAllow,
+      authn: {
+        insecureAdmin: !o.tls,
+        anonymous: !!o.anonymousAuth,
+        tokens: o.tokens ?? new Map(),
+        serviceAccounts: o.serviceAccountKey
+          ? new ServiceAccountTokens(stores, { key: o.serviceAccountKey, issuer: o.serviceAccountIssuer })
+          : undefined,
+      },
+      authorize,
+      rulesFor,
     };
     const host = o.host ?? '127.0.0.1';
     const server = createHttpServer(ctx, { host, port: o.port ?? 0, tls: o.tls });
@@ -59,6 +123,10 @@ export class ApiServer {
     await bootstrap(stores, port);
     const controllers = new Controllers(o.storage, stores, log);
     await controllers.start();
+    const publisher = o.tls ? new RootCaPublisher(o.storage, stores, o.tls.ca, log) : undefined;
+    await publisher?.start();
+    const quotaController = quotas ? new QuotaController(quotas, log) : undefined;
+    await quotaController?.start();
     const scheduler = o.scheduler === false ? undefined : new Scheduler(o.storage, stores, log);
     scheduler?.start();
     let compactTimer: NodeJS.Timeout | undefined;
@@ -87,17 +155,22 @@ export class ApiServer {
       controllers,
       compactTimer,
       scheduler,
+      publisher,
+      quotaController,
     );
   }
 
   /** Resolves when the controllers have handled everything so far (tests). */
-  settled(): Promise<void> {
-    return this.controllers.idle();
+  async settled(): Promise<void> {
+    await this.controllers.idle();
+    await this.publisher?.idle();
   }
 
   async stop(): Promise<void> {
     if (this.compactTimer) clearInterval(this.compactTimer);
     await this.scheduler?.stop();
+    await this.publisher?.stop();
+    await this.quotaController?.stop();
     await this.controllers.stop();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());

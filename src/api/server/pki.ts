@@ -6,7 +6,7 @@
 // its SAN list changes.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -48,7 +48,14 @@ const keyArgs = (out: string) => [
   out,
 ];
 
-async function issue(dir: string, name: string, subject: string, ext: string): Promise<void> {
+async function issue(
+  dir: string,
+  name: string,
+  subject: string,
+  ext: string,
+  caDir = dir,
+  days = 3650,
+): Promise<void> {
   const key = join(dir, `${name}.key`);
   const csr = join(dir, `${name}.csr`);
   const extFile = join(dir, `${name}.ext`);
@@ -60,12 +67,12 @@ async function issue(dir: string, name: string, subject: string, ext: string): P
     '-in',
     csr,
     '-CA',
-    join(dir, 'ca.crt'),
+    join(caDir, 'ca.crt'),
     '-CAkey',
-    join(dir, 'ca.key'),
+    join(caDir, 'ca.key'),
     '-CAcreateserial',
     '-days',
-    '3650',
+    String(days),
     '-sha256',
     '-extfile',
     extFile,
@@ -145,4 +152,50 @@ export async function ensurePki(dataDir: string, listenHost: string): Promise<Pk
     adminCert: await read('admin.crt'),
     adminKey: await read('admin.key'),
   };
+}
+
+/** An openssl `-subj` value: `/` and `=` inside values are escaped. */
+const subjectValue = (v: string) => v.replace(/[\\/=+]/g, (c) => `\\${c}`);
+
+export interface ClientCert {
+  caCert: string;
+  cert: string;
+  key: string;
+}
+
+/**
+ * A client certificate signed by the cluster CA in DATA_DIR/pki: CN = user, one O per group, as
+ * kube-apiserver's x509 authenticator reads them. Nothing is kept on disk but the CA.
+ */
+export async function issueClientCert(
+  dataDir: string,
+  user: string,
+  groups: string[],
+  days = 365,
+): Promise<ClientCert> {
+  const pki = join(dataDir, 'pki');
+  if (!existsSync(join(pki, 'ca.crt')) || !existsSync(join(pki, 'ca.key')))
+    throw new Error(
+      `no cluster CA in ${pki}: start \`corral server\` or \`corral up\` with this --data-dir first (it creates the CA)`,
+    );
+  if (!user) throw new Error('the user name (CN) must not be empty');
+  const subject = [...groups.map((g) => `/O=${subjectValue(g)}`), `/CN=${subjectValue(user)}`].join('');
+  const tmp = await mkdtemp(join(pki, 'issue-'));
+  try {
+    await issue(
+      tmp,
+      'client',
+      subject,
+      'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n',
+      pki,
+      days,
+    );
+    return {
+      caCert: await readFile(join(pki, 'ca.crt'), 'utf8'),
+      cert: await readFile(join(tmp, 'client.crt'), 'utf8'),
+      key: await readFile(join(tmp, 'client.key'), 'utf8'),
+    };
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
 }

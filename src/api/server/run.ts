@@ -2,6 +2,8 @@
 // the API server, write DATA_DIR/kubeconfig, and stop cleanly on SIGINT/SIGTERM.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ensureSigningKey } from '../auth/jwt.js';
+import { loadTokenFile } from '../auth/token-file.js';
 import type { Storage } from '../storage/types.js';
 import { ApiServer } from './api-server.js';
 import { writeKubeconfig } from './kubeconfig.js';
@@ -14,6 +16,11 @@ export interface RunServerOptions {
   /** 'sqlite' (DATA_DIR/state.db) or etcd://HOST:PORT[,HOST:PORT...]. */
   datastore: string;
   insecureHttp: boolean;
+  /** kube-apiserver's --token-auth-file (CSV: token,user,uid,"group1,group2"). */
+  tokenAuthFile?: string;
+  anonymousAuth?: boolean;
+  /** Default RBAC (AlwaysAllow with --insecure-http). */
+  authorizationMode?: string;
   openStorage: (spec: string) => Promise<Storage>;
 }
 
@@ -34,8 +41,21 @@ export function storageSpec(datastore: string, dataDir: string): string {
   );
 }
 
+function parseAuthorizationMode(mode: string | undefined): 'RBAC' | 'AlwaysAllow' | undefined {
+  if (mode === undefined) return undefined;
+  // kube-apiserver's usual value `Node,RBAC` means the same as RBAC here (the Node authorizer is part of it).
+  const m = mode
+    .split(',')
+    .filter((x) => x !== 'Node')
+    .join(',');
+  if (m === 'RBAC' || m === 'AlwaysAllow') return m;
+  throw new Error(`--authorization-mode: "${mode}" is not supported; use RBAC (or Node,RBAC) or AlwaysAllow`);
+}
+
 export async function runServer(o: RunServerOptions): Promise<ApiServer> {
   const { host, port } = parseListen(o.listen);
+  const authorizationMode = parseAuthorizationMode(o.authorizationMode);
+  const tokens = o.tokenAuthFile ? await loadTokenFile(o.tokenAuthFile) : undefined;
   await mkdir(o.dataDir, { recursive: true, mode: 0o700 });
   const storage = await o.openStorage(storageSpec(o.datastore, o.dataDir));
   const pki = o.insecureHttp ? undefined : await ensurePki(o.dataDir, host);
@@ -44,6 +64,10 @@ export async function runServer(o: RunServerOptions): Promise<ApiServer> {
     host,
     port,
     tls: pki ? { cert: pki.serverCert, key: pki.serverKey, ca: pki.caCert } : undefined,
+    authorizationMode,
+    anonymousAuth: o.anonymousAuth,
+    tokens,
+    serviceAccountKey: await ensureSigningKey(o.dataDir),
   });
   const kubeconfig = join(o.dataDir, 'kubeconfig');
   await writeKubeconfig(kubeconfig, server.url, pki);

@@ -28,6 +28,15 @@ export function registerNodeCommands(program: Command, dataDir: () => string): v
     .option('--cgroup-root <path>', "Corral's cgroup root (env CORRAL_CGROUP_ROOT)")
     .option('--node-name <name>', 'the Node name and spec.nodeName for field references (default: hostname)')
     .option('--backoff-base <ms>', 'CrashLoopBackOff base delay in ms', '10000')
+    .option('--network <mode>', 'pod networking: cni (a bridge network by default) or none (only lo)', 'cni')
+    .option('--pod-cidr <cidr>', "the default network's pod subnet (default 10.89.0.0/16)")
+    .option('--bridge <name>', "the default network's bridge (default corral0)")
+    .option('--cni-conf-dir <dir>', 'use the CNI network of this directory instead of the default one')
+    .option(
+      '--cni-bin-dir <dirs>',
+      'CNI plugin directories, colon-separated (default /usr/lib/cni:/opt/cni/bin)',
+    )
+    .option('--no-network-policy', 'do not enforce NetworkPolicy')
     .action(
       (o: {
         manifests?: string;
@@ -36,13 +45,32 @@ export function registerNodeCommands(program: Command, dataDir: () => string): v
         cgroupRoot?: string;
         nodeName?: string;
         backoffBase: string;
+        network: string;
+        podCidr?: string;
+        bridge?: string;
+        cniConfDir?: string;
+        cniBinDir?: string;
+        networkPolicy: boolean;
       }) =>
         act(async () => {
+          if (o.network !== 'cni' && o.network !== 'none')
+            throw new Error(`--network: "${o.network}" is not a mode; use cni or none`);
           const common = {
             dataDir: dataDir(),
             ...(o.cgroupRoot ? { cgroupRoot: o.cgroupRoot } : {}),
             ...(o.nodeName ? { nodeName: o.nodeName } : {}),
             backoffBaseMs: Number(o.backoffBase),
+            ...(o.network === 'cni'
+              ? {
+                  network: {
+                    ...(o.podCidr ? { podCIDR: o.podCidr } : {}),
+                    ...(o.bridge ? { bridge: o.bridge } : {}),
+                    ...(o.cniConfDir ? { confDir: o.cniConfDir } : {}),
+                    ...(o.cniBinDir ? { binDirs: o.cniBinDir.split(':').filter(Boolean) } : {}),
+                  },
+                }
+              : {}),
+            networkPolicy: o.networkPolicy,
           };
           if (o.kubeconfig || o.server) {
             if (o.manifests)

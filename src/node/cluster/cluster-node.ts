@@ -7,6 +7,7 @@ import { NodeAgent, type AgentOptions } from '../agent.js';
 import { serve, socketPath } from '../endpoint.js';
 import { KubeClient } from './client.js';
 import { ApiPodSource } from './pod-source.js';
+import { ApiPolicySource } from './policy-source.js';
 import { NodeRegistration } from './registration.js';
 import { StatusReporter } from './status-reporter.js';
 
@@ -25,6 +26,7 @@ export class ClusterNode {
   private readonly registration: NodeRegistration;
   private readonly reporter: StatusReporter;
   private endpoint?: Server;
+  private policySource?: ApiPolicySource;
 
   constructor(o: ClusterNodeOptions) {
     const log = o.log ?? ((m: string) => process.stderr.write(`corral node: ${m}\n`));
@@ -51,6 +53,8 @@ export class ClusterNode {
       log,
       source: (onChange) => this.source.bind(onChange),
     });
+    if (this.agent.policyFeed)
+      this.policySource = new ApiPolicySource(this.client, this.agent.policyFeed, log);
     this.registration = new NodeRegistration(this.client, {
       nodeName: this.nodeName,
       endpointSocket: socketPath(o.dataDir),
@@ -70,11 +74,14 @@ export class ClusterNode {
     this.endpoint = await serve(this.agent);
     await this.registration.start();
     await this.agent.start();
+    // start() may have found NetworkPolicy cannot be enforced here (it says why in the log).
+    if (this.agent.policyFeed) this.policySource?.start();
     this.reporter.start();
   }
 
   /** `stopPods`: stop every pod (tests, drain); otherwise they keep running for the next agent. */
   async shutdown(o: { stopPods?: boolean } = {}): Promise<void> {
+    this.policySource?.stop();
     await this.reporter.stop();
     await this.registration.stop();
     await this.agent.shutdown(o);

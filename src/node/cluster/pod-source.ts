@@ -108,6 +108,9 @@ export class ApiPodSource {
       pods,
       configMaps: [...this.configMaps.values()].map((o) => as<ConfigMap>('ConfigMap', o)),
       secrets: [...this.secrets.values()].map((o) => as<Secret>('Secret', o)),
+      // In a cluster, namespaces and policies reach the policy engine through their own watch.
+      namespaces: [],
+      networkPolicies: [],
       errors: new Map(),
     };
   }
