@@ -40,6 +40,14 @@ program
   .option('--cgroup-root <path>', "Corral's cgroup root (env CORRAL_CGROUP_ROOT)")
   .option('--backoff-base <ms>', 'CrashLoopBackOff base delay in ms', '10000')
   .option('--stop-pods', 'on exit, stop and remove every pod (default: they keep running for the next start)')
+  .option('--network <mode>', 'pod networking: cni (a bridge network by default) or none (only lo)', 'cni')
+  .option('--pod-cidr <cidr>', "the default network's pod subnet (default 10.89.0.0/16)")
+  .option('--bridge <name>', "the default network's bridge (default corral0)")
+  .option(
+    '--cni-netns <path>',
+    "the node's network namespace for the bridge and NetworkPolicy (default: ours)",
+  )
+  .option('--no-network-policy', 'do not enforce NetworkPolicy')
   .allowExcessArguments(false)
   .action(async (opts: import('./up.js').UpFlags) => {
     const { up } = await import('./up.js');

@@ -13,6 +13,7 @@ import { parseListen, storageSpec } from '../api/server/run.js';
 import { openStorage } from '../api/storage/open.js';
 import { ClusterNode } from '../node/cluster/cluster-node.js';
 import { resolveDataDir } from './data-dir.js';
+import { networkOptions } from './network-flags.js';
 
 export interface UpFlags {
   listen: string;
@@ -21,10 +22,16 @@ export interface UpFlags {
   cgroupRoot?: string;
   backoffBase: string;
   stopPods?: boolean;
+  network: string;
+  podCidr?: string;
+  bridge?: string;
+  cniNetns?: string;
+  networkPolicy: boolean;
 }
 
 export async function up(dataDirFlag: string | undefined, f: UpFlags): Promise<void> {
   const dataDir = resolveDataDir(dataDirFlag);
+  const net = networkOptions(f);
   const { host, port } = parseListen(f.listen);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const storage = await openStorage(storageSpec(f.datastore, dataDir));
@@ -46,6 +53,8 @@ export async function up(dataDirFlag: string | undefined, f: UpFlags): Promise<v
     nodeName: f.nodeName ?? hostname(),
     backoffBaseMs: Number(f.backoffBase),
     ...(f.cgroupRoot ? { cgroupRoot: f.cgroupRoot } : {}),
+    ...net,
+    networkPolicy: f.networkPolicy,
     log: log('node'),
   });
   let stopping = false;

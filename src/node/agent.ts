@@ -37,6 +37,8 @@ export function policyTableFor(dataDir: string): string {
 export class NodeAgent {
   readonly ctx: NodeContext;
   private workers = new Map<string, PodWorker>(); // by uid
+  private stopping = new Map<string, Promise<void>>(); // by uid
+  private stoppingKeys = new Map<string, string>(); // uid → namespace/name
   private watcher: DesiredSource;
   private chain: Promise<void> = Promise.resolve();
   private errors = new Map<string, string>();
@@ -92,9 +94,29 @@ export class NodeAgent {
       .catch((e) => this.ctx.log(`sync: ${(e as Error).message}`));
   }
 
-  /** Wait until the changes seen so far are applied. */
-  settled(): Promise<void> {
-    return this.chain;
+  /** Wait until the changes seen so far are applied, including the pods they stop. */
+  async settled(): Promise<void> {
+    await this.chain;
+    await Promise.all(this.stopping.values());
+  }
+
+  /** Resolves once pod `uid` is no longer running here (its stop, if any, has finished). */
+  async whenStopped(uid: string): Promise<void> {
+    await this.chain;
+    await this.stopping.get(uid);
+  }
+
+  /** Pods being stopped run their stop on their own: one slow grace period holds up no other pod. */
+  private stopWorker(uid: string, w: PodWorker): void {
+    const done = w
+      .stop()
+      .catch((e: unknown) => this.ctx.log(`pod ${w.key}: stop: ${(e as Error).message}`))
+      .finally(() => {
+        this.stopping.delete(uid);
+        this.stoppingKeys.delete(uid);
+      });
+    this.stopping.set(uid, done);
+    this.stoppingKeys.set(uid, podKey(w.pod));
   }
 
   private first = true;
@@ -121,19 +143,26 @@ export class NodeAgent {
       this.first = false;
       await this.adopt(want);
     }
-    const stops: Promise<void>[] = [];
     for (const [uid, w] of this.workers)
       if (!want.has(uid)) {
         this.workers.delete(uid);
-        stops.push(w.stop());
+        this.stopWorker(uid, w);
       }
-    await Promise.all(stops);
     await this.ctx.cgroups.updateBurstable(burstableShares([...want.values()]));
     for (const [uid, pod] of want)
       if (!this.workers.has(uid)) {
         const w = new PodWorker(this.ctx, pod);
         this.workers.set(uid, w);
-        w.start();
+        // A pod replacing one of the same name (a changed manifest) starts once that one has
+        // stopped, as the kubelet does for static pods: never both at once.
+        const prev = [...this.stoppingKeys]
+          .filter(([, key]) => key === podKey(pod))
+          .map(([u]) => this.stopping.get(u));
+        if (prev.length)
+          void Promise.all(prev).then(() => {
+            if (this.workers.get(uid) === w && !this.stopped) w.start();
+          });
+        else w.start();
       }
   }
 
@@ -218,7 +247,7 @@ export class NodeAgent {
   async shutdown(o: { stopPods?: boolean } = {}): Promise<void> {
     this.watcher.stop();
     await this.eviction?.stop();
-    await this.chain;
+    await this.settled();
     this.stopped = true;
     if (o.stopPods) {
       await Promise.all([...this.workers.values()].map((w) => w.stop()));

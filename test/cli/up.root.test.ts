@@ -2,7 +2,7 @@
 // real kubectl with the kubeconfig it writes — run a pod, see it Running on a Ready node, read
 // its log, exec into it (exit codes, hostname), delete it and see its processes gone.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -60,6 +60,11 @@ test(
     const base = mkdtempSync(join(tmpdir(), 'corral-up-'));
     const dataDir = join(base, 'data');
     const cgroupRoot = `corral-up-test-${process.pid}`;
+    // The node's bridge and NetworkPolicy table live in a network namespace of the test's own.
+    const netns = `cup-${process.pid}`;
+    spawnSync('ip', ['netns', 'del', netns], { stdio: 'ignore' });
+    execFileSync('ip', ['netns', 'add', netns]);
+    t.after(() => void spawnSync('ip', ['netns', 'del', netns], { stdio: 'ignore' }));
     const child = spawn(
       process.execPath,
       [
@@ -72,6 +77,12 @@ test(
         '--node-name',
         'up-node',
         '--stop-pods',
+        '--cni-netns',
+        `/run/netns/${netns}`,
+        '--bridge',
+        `cup${process.pid % 100000}`,
+        '--pod-cidr',
+        '10.216.3.0/24',
       ],
       { env: { ...process.env, CORRAL_CGROUP_ROOT: cgroupRoot }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -81,6 +92,7 @@ test(
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
     t.after(async () => {
+      if (process.env.CORRAL_TEST_DEBUG) process.stderr.write(err);
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM'); // stops the pods (--stop-pods), the node, the server
         const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
@@ -151,6 +163,38 @@ test(
     const missing = await kubectl(['exec', 'p', '--', 'no-such-command']);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /no-such-command/);
+
+    // Pod networking: an address from the pod CIDR, reachable from another pod until a
+    // NetworkPolicy (from the API) denies it.
+    await ok([
+      'run',
+      'srv',
+      '--image=busybox',
+      '--restart=Never',
+      '--labels=app=srv',
+      '--',
+      'nc',
+      '-ll',
+      '-p',
+      '8080',
+      '-e',
+      'echo',
+      'hi',
+    ]);
+    const srvIP = await waitFor('srv has an address', async () => {
+      const ip = (await kubectl(['get', 'pod', 'srv', '-o', 'jsonpath={.status.podIP}'])).stdout;
+      return /^10\.216\.3\.\d+$/.test(ip) ? ip : undefined;
+    });
+    const probe = async () => (await kubectl(['exec', 'p', '--', 'nc', '-w', '1', srvIP, '8080'])).stdout;
+    await waitFor('p reaches srv', async () => (await probe()) === 'hi\n');
+    await ok(
+      ['apply', '-f', '-'],
+      'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny-srv}\nspec: {podSelector: {matchLabels: {app: srv}}, policyTypes: [Ingress]}\n',
+    );
+    await waitFor('the policy drops p -> srv', async () => (await probe()) === '', 10_000);
+    await ok(['delete', 'networkpolicy', 'deny-srv']);
+    await waitFor('p reaches srv again', async () => (await probe()) === 'hi\n', 10_000);
+    await ok(['delete', 'pod', 'srv', '--grace-period=1', '--timeout=60s']);
 
     const pids = podProcesses(cgroupRoot);
     assert.ok(pids.length >= 2, `pause and the container run below ${cgroupRoot}`);

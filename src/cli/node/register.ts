@@ -36,6 +36,10 @@ export function registerNodeCommands(program: Command, dataDir: () => string): v
       '--cni-bin-dir <dirs>',
       'CNI plugin directories, colon-separated (default /usr/lib/cni:/opt/cni/bin)',
     )
+    .option(
+      '--cni-netns <path>',
+      "the node's network namespace for the bridge and NetworkPolicy (default: ours)",
+    )
     .option('--no-network-policy', 'do not enforce NetworkPolicy')
     .action(
       (o: {
@@ -50,26 +54,17 @@ export function registerNodeCommands(program: Command, dataDir: () => string): v
         bridge?: string;
         cniConfDir?: string;
         cniBinDir?: string;
+        cniNetns?: string;
         networkPolicy: boolean;
       }) =>
         act(async () => {
-          if (o.network !== 'cni' && o.network !== 'none')
-            throw new Error(`--network: "${o.network}" is not a mode; use cni or none`);
+          const { networkOptions } = await import('../network-flags.js');
           const common = {
             dataDir: dataDir(),
             ...(o.cgroupRoot ? { cgroupRoot: o.cgroupRoot } : {}),
             ...(o.nodeName ? { nodeName: o.nodeName } : {}),
             backoffBaseMs: Number(o.backoffBase),
-            ...(o.network === 'cni'
-              ? {
-                  network: {
-                    ...(o.podCidr ? { podCIDR: o.podCidr } : {}),
-                    ...(o.bridge ? { bridge: o.bridge } : {}),
-                    ...(o.cniConfDir ? { confDir: o.cniConfDir } : {}),
-                    ...(o.cniBinDir ? { binDirs: o.cniBinDir.split(':').filter(Boolean) } : {}),
-                  },
-                }
-              : {}),
+            ...networkOptions(o),
             networkPolicy: o.networkPolicy,
           };
           if (o.kubeconfig || o.server) {

@@ -2,7 +2,6 @@
 // each getting the previous result; DEL runs them in reverse with the cached result; CHECK, STATUS
 // and GC as the spec says. The cache is written before ADD (see cache.ts) so a crash mid-ADD is
 // undone by a later gc().
-import { existsSync } from 'node:fs';
 import {
   cniArgsString,
   normalizeAttachment,
@@ -14,6 +13,7 @@ import { AttachmentCache } from './cache.js';
 import { loadNetworkConfig, type NetworkConfigList, type PluginConfig } from './config.js';
 import { CNI_ERR_BAD_OUTPUT, CniConfigError, CniError } from './errors.js';
 import { DEFAULT_BIN_DIRS, findPlugin, invokePlugin, type CniCommand } from './invoke.js';
+import { netnsState } from './netns.js';
 import { pluginConf, type ConfInjection } from './plugin-conf.js';
 import { parseResult, type CniResult } from './result.js';
 import { atLeast, LATEST_VERSION } from './version.js';
@@ -77,10 +77,13 @@ export class CniRuntime {
   /** Attach: run every plugin's ADD in order. On failure the attachment is deleted, then the error thrown. */
   async add(net: NetworkConfigList, a: Attachment): Promise<CniResult> {
     const att = normalizeAttachment(a);
-    if (!att.netns || !existsSync(att.netns))
+    const ns = netnsState(att.netns);
+    if (ns !== 'namespace')
       throw new CniConfigError(
         'netns',
-        `"${att.netns}" does not exist; ADD needs the container's network namespace`,
+        ns === 'missing'
+          ? `"${att.netns}" does not exist; ADD needs the container's network namespace`
+          : `"${att.netns}" is not a network namespace (use /proc/PID/ns/net or a /run/netns/NAME mount)`,
       );
     // A second ADD would fail in the plugins and its cleanup DEL would tear down the live attachment.
     if ((await this.cache.read(net.name, att.containerId, att.ifName))?.state === 'added')
@@ -196,7 +199,7 @@ export class CniRuntime {
         await this.del(net, {
           containerId: rec.containerId,
           ifName: rec.ifName,
-          netns: rec.netns && existsSync(rec.netns) ? rec.netns : '',
+          netns: netnsState(rec.netns) === 'namespace' ? rec.netns : '',
         });
         res.deleted.push(key(rec.containerId, rec.ifName));
       } catch (e) {
@@ -277,7 +280,8 @@ export class CniRuntime {
   ): Promise<void> {
     // Before 0.4.0 DEL got no prevResult.
     const prevResult = atLeast(net.cniVersion, '0.4.0') ? prev : undefined;
-    const netns = att.netns && existsSync(att.netns) ? att.netns : '';
+    // A netns already gone (or a stale pin) is passed as "": plugins then just release what they hold.
+    const netns = netnsState(att.netns) === 'namespace' ? att.netns : '';
     let first: unknown;
     for (const p of [...net.plugins].reverse()) {
       try {

@@ -59,20 +59,20 @@ export class StatusReporter {
       (p) =>
         p.metadata.deletionTimestamp && !running.has(p.metadata.uid!) && !this.deleting.has(p.metadata.uid!),
     );
-    if (!gone.length) return;
-    await agent.settled();
+    // Each on its own: one pod's long grace period does not hold up another's removal.
     for (const p of gone) {
       const uid = p.metadata.uid!;
       this.deleting.add(uid);
       const path = `/api/v1/namespaces/${encodeURIComponent(p.metadata.namespace ?? 'default')}/pods/${encodeURIComponent(p.metadata.name)}`;
-      try {
-        await this.client.request('DELETE', path, { gracePeriodSeconds: 0, preconditions: { uid } });
-      } catch (e) {
-        if (!(e instanceof ApiError && (e.code === 404 || e.code === 409))) {
-          this.deleting.delete(uid); // retry next tick
-          this.log(`delete pod ${p.metadata.namespace}/${p.metadata.name}: ${(e as Error).message}`);
-        }
-      }
+      void agent
+        .whenStopped(uid)
+        .then(() => this.client.request('DELETE', path, { gracePeriodSeconds: 0, preconditions: { uid } }))
+        .catch((e: unknown) => {
+          if (!(e instanceof ApiError && (e.code === 404 || e.code === 409))) {
+            this.deleting.delete(uid); // retry next tick
+            this.log(`delete pod ${p.metadata.namespace}/${p.metadata.name}: ${(e as Error).message}`);
+          }
+        });
     }
     for (const uid of this.deleting) if (!this.source.pods.has(uid)) this.deleting.delete(uid);
   }

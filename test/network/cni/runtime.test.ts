@@ -29,9 +29,8 @@ function env(t: TestContext, timeoutMs?: number): Env {
   const bin = join(dir, 'bin');
   mkdirSync(bin);
   installFakePlugins(bin, ['fake-a', 'fake-b', 'fake-old']);
-  // Stands in for /run/netns/x: ADD only needs it to exist.
-  const netns = join(dir, 'netns');
-  writeFileSync(netns, '');
+  // A real network namespace the fake plugins never enter (creating one needs root).
+  const netns = `/proc/${process.pid}/ns/net`;
   const rt = new CniRuntime({
     confDir: join(dir, 'conf'),
     binDirs: [join(dir, 'not-here'), bin],
@@ -129,6 +128,10 @@ test('DEL: reverse order, cached result as prevResult, cached CNI_ARGS; a second
   assert.equal(again.length, 2);
   assert.equal(again[0]!.conf.prevResult, undefined, 'nothing cached any more');
   assert.equal(again[0]!.env.CNI_NETNS, '', 'a missing netns is passed as empty');
+  const pin = join(rt.confDir, '..', 'stale-pin');
+  writeFileSync(pin, '');
+  await rt.del(n, { containerId: 'c1', netns: pin });
+  assert.equal(takeCalls(bin)[0]!.env.CNI_NETNS, '', 'so is a file that is not a namespace');
 });
 
 test('0.4.0: prevResult carries the IP version fields, results are normalised', async (t) => {
@@ -229,6 +232,13 @@ test('bad attachments are refused before any plugin runs', async (t) => {
   await assert.rejects(rt.add(n, { containerId: 'c', netns: '/run/netns/none-such' }), {
     field: 'netns',
     message: /"\/run\/netns\/none-such" does not exist/,
+  });
+  const pin = join(rt.confDir, '..', 'stale-pin');
+  writeFileSync(pin, '');
+  await assert.rejects(rt.add(n, { containerId: 'c', netns: pin }), {
+    field: 'netns',
+    message:
+      /stale-pin" is not a network namespace \(use \/proc\/PID\/ns\/net or a \/run\/netns\/NAME mount\)/,
   });
   await assert.rejects(rt.add(n, { containerId: 'c', netns, args: { K8S_POD_NAME: 'a;b' } }), {
     field: 'args.K8S_POD_NAME',
