@@ -79,6 +79,22 @@ interface Result {
   many: number[];
   /** KiB per idle pod. */
   perPod: { pss: number; rss: number };
+  /** CPU ms per pod of the batch start (Corral only): the agent's process, the children it
+   *  reaped (mount, umount...), and the live processes of each pod (pause, helpers, the
+   *  container's setup before it exec'd sleep). */
+  cpuPerPod?: { agent: number; pods: number };
+}
+
+/** utime+stime (+ cutime+cstime with `children`) of a process in ms (0 when gone). */
+function cpuMs(pid: number | 'self', children = false): number {
+  try {
+    const t = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = t.slice(t.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(f[11]) + Number(f[12]) + (children ? Number(f[13]) + Number(f[14]) : 0);
+    return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return 0;
+  }
 }
 
 const manifest = (name: string) => `apiVersion: v1
@@ -120,21 +136,30 @@ async function benchCorral(o: Options, scratch: string): Promise<Result> {
     }
     const names = Array.from({ length: o.pods }, (_, i) => `many-${i}`);
     const before = mem(process.pid);
+    const cpu0 = cpuMs('self', true);
     const t0 = performance.now();
     for (const n of names) writeFileSync(join(manifests, `${n}.yaml`), manifest(n));
     const done = new Map<string, number>();
     while (done.size < names.length) {
-      for (const n of names) if (!done.has(n) && running(n)) done.set(n, performance.now() - t0);
+      // One status snapshot per round: polling must not load the agent it measures.
+      const now = performance.now() - t0;
+      for (const p of agent.pods())
+        if (!done.has(p.name) && p.status.containerStatuses.every((c) => c.state.running))
+          done.set(p.name, now);
       await sleep(2);
     }
+    const cpuAgent = cpuMs('self', true) - cpu0;
     await sleep(2000); // idle
     const pids: number[] = [];
+    let cpuPods = 0;
     for (const n of names) {
       const w = agent.worker(n)!;
       const pause = w.sandboxPid!;
       const ctr = w.running('c')!.pid;
       pids.push(pause, procStat(pause)?.ppid ?? 0, procStat(ctr)?.ppid ?? 0);
+      cpuPods += cpuMs(ctr);
     }
+    cpuPods += pids.filter((p) => p > 1).reduce((a, p) => a + cpuMs(p), 0);
     const after = mem(process.pid);
     const m = sum(pids.filter((p) => p > 1));
     const perPod = {
@@ -142,7 +167,8 @@ async function benchCorral(o: Options, scratch: string): Promise<Result> {
       rss: (m.rss + Math.max(0, after.rss - before.rss)) / o.pods,
     };
     await gone(names);
-    return { one, many: [...done.values()], perPod };
+    const cpuPerPod = { agent: cpuAgent / o.pods, pods: cpuPods / o.pods };
+    return { one, many: [...done.values()], perPod, cpuPerPod };
   } finally {
     await agent.shutdown({ stopPods: true }).catch(() => undefined);
     await removeCgroupTree(cgroupRoot);
@@ -239,6 +265,11 @@ async function main(): Promise<void> {
       `${name.padEnd(8)} ${f(pct(r.one, 0.5))} ${f(pct(r.one, 0.99))} ${f(pct(r.many, 0.5))} ${f(pct(r.many, 0.99))} ${f(r.perPod.pss)} ${f(r.perPod.rss)}\n`,
     );
   }
+  if (ref?.cpuPerPod)
+    process.stdout.write(
+      `corral CPU per pod (${o.pods} at once): agent ${ref.cpuPerPod.agent.toFixed(1)} ms ` +
+        `(own + reaped children), pod processes ${ref.cpuPerPod.pods.toFixed(1)} ms\n`,
+    );
   const pod = results.get('podman');
   if (ref && pod) {
     const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;

@@ -366,6 +366,7 @@ __attribute__((noreturn)) void child_main(struct plan *p, int chanfd) {
   mounts_finish(p);
   set_rlimits(p);
   setup_console(p);
+  relay_child_setup(p);
   /* Without no-new-privs loading a filter needs CAP_SYS_ADMIN, so it must happen before the user
    * switch drops it (as runc does); with it, as late as possible. */
   if (p->bpf && !p->no_new_privs) load_seccomp(p);

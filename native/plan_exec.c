@@ -286,6 +286,7 @@ __attribute__((noreturn)) static void relay(struct plan *p, int syncfd, int chan
         if (!strcmp(line, "created")) {
           free(line);
           if (p->detach) _exit(0); /* the container is reparented; it waits on the exec fifo */
+          if (p->relay) relay_terminal(p, &sr);
           wait_container(p, &cr, syncfd);
         }
         free(line);
@@ -323,6 +324,7 @@ int cmd_run(int argc, char **argv) {
   join_namespaces(&p);
   new_time_namespace(&p);
 
+  relay_prepare(&p);
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) die_errno("run: socketpair");
 

@@ -28,6 +28,8 @@ struct plan {
   int no_new_privs;
   unsigned seccomp_flags;
   const char *seccomp_path;
+  int relay;                       /* terminal-relay: a pty relayed by the parent */
+  int relay_rows, relay_cols, relay_stdin;
 
   /* Prepared by the parent before clone, inherited by the child. */
   struct sock_filter *bpf;
@@ -37,6 +39,7 @@ struct plan {
   int exit_dirfd;   /* directory of exit-status-file, or -1 */
   int cap_last;     /* highest capability number the kernel knows */
   char *state_json; /* last `state` reply of TypeScript (for hooks), or NULL */
+  int relay_sv[2];  /* terminal-relay: the child sends the pty master over this pair */
 };
 
 /* Buffered line reader over a socket (one owner per fd). */
@@ -76,5 +79,10 @@ void mounts_finish(struct plan *p);    /* masked, readonly paths, rootfs-readonl
 /* plan_child.c */
 __attribute__((noreturn)) void child_main(struct plan *p, int chanfd);
 void run_hooks(struct plan *p, const char *stage);
+
+/* pty_relay.c */
+void relay_prepare(struct plan *p);     /* parent, before clone */
+void relay_child_setup(struct plan *p); /* child, after pivot_root: the pty becomes stdio */
+void relay_terminal(struct plan *p, struct lreader *sync); /* parent, after `created` */
 
 #endif

@@ -224,6 +224,11 @@ void mounts_setup(struct plan *p) {
   if (prop && mount(NULL, "/", NULL, prop | MS_REC, NULL) < 0)
     die_errno("rootfs-propagation: mount / 0x%lx", prop);
   if (p->rootfs) {
+    /* The root filesystem mounted here, in the container's own mount namespace (an overlay over
+     * image layers): nothing to unmount on the host, it goes with the namespace. */
+    struct rec *rm = plan_find(p, "rootfs-mount");
+    if (rm && mount(rm->f[1], p->rootfs, rm->f[2], 0, *rm->f[3] ? rm->f[3] : NULL) < 0)
+      die_errno("rootfs-mount: %s (%s) on %s", rm->f[2], rm->f[1], p->rootfs);
     if (mount(p->rootfs, p->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) die_errno("rootfs: bind %s", p->rootfs);
     rootfd = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   } else {

@@ -15,12 +15,14 @@ static const struct {
     {"setgroups", 2},     {"timens-offset", 4},    {"detach", 2},        {"exit-status-file", 2},
     {"seccomp-bpf", 2},   {"seccomp-flags", 2},    {"oom-score-adj", 2}, {"hostname", 2},
     {"domainname", 2},    {"rootfs-propagation", 2}, {"rootfs", 2},      {"mount", 7},
+    {"rootfs-mount", 4},
     {"mkdir", 3},         {"device", 8},           {"device-bind", 2},   {"symlink", 3},
     {"sysctl", 3},        {"hook", 6},             {"pivot-root", 2},    {"masked-path", 2},
     {"readonly-path", 2}, {"rootfs-readonly", 1},  {"rlimit", 4},        {"console-socket", 2},
     {"preserve-fds", 2},  {"exec-fifo", 2},        {"user", 3},          {"groups", 2},
     {"umask", 2},         {"cwd", 2},              {"caps", 3},          {"no-new-privs", 1},
     {"env", 2},           {"arg", 2},              {"loopback-up", 1},
+    {"terminal-relay", 4},
 };
 
 long long num_field(const struct rec *r, int i, int base) {
@@ -87,6 +89,11 @@ static void derive(struct plan *p) {
       p->no_new_privs = 1;
     } else if (!strcmp(n, "hook")) {
       check_hook(r);
+    } else if (!strcmp(n, "terminal-relay")) {
+      p->relay = 1;
+      p->relay_rows = (int)num_field(r, 1, 10);
+      p->relay_cols = (int)num_field(r, 2, 10);
+      p->relay_stdin = num_field(r, 3, 10) != 0;
     } else if (!strcmp(n, "caps")) {
       const char *s = r->f[1];
       if (strcmp(s, "bounding") && strcmp(s, "effective") && strcmp(s, "permitted") &&
@@ -95,6 +102,11 @@ static void derive(struct plan *p) {
       num_field(r, 2, 16);
     }
   }
+}
+
+static void check(struct plan *p) {
+  if (p->relay && p->detach) die("terminal-relay: needs detach 0 (the helper stays to relay)");
+  if (p->relay && plan_find(p, "console-socket")) die("terminal-relay: excludes console-socket");
 }
 
 void plan_read(struct plan *p, int fd) {
@@ -134,6 +146,7 @@ void plan_read(struct plan *p, int fd) {
    * buffer is empty here. */
   free(r.buf);
   derive(p);
+  check(p);
 }
 
 struct rec *plan_find(struct plan *p, const char *name) {

@@ -2,7 +2,7 @@
 // running container (its namespaces, cgroup, capabilities, seccomp); exits with its exit code.
 import type { ExecFlags } from './containers/register.js';
 import { Engine } from '../engine/engine.js';
-import { EngineError } from '../engine/errors.js';
+import { callerTerminal } from './tty.js';
 
 export async function execCommand(
   dataDir: string,
@@ -10,15 +10,19 @@ export async function execCommand(
   cmd: string[],
   o: ExecFlags,
 ): Promise<number> {
-  if (o.tty && !process.stdin.isTTY)
-    throw new EngineError('-t: the input device is not a terminal; run without -t');
   const engine = new Engine({ dataDir });
-  return engine.exec(ref, {
-    cmd,
-    env: o.env,
-    ...(o.workdir !== undefined ? { workdir: o.workdir } : {}),
-    ...(o.user !== undefined ? { user: o.user } : {}),
-    tty: !!o.tty,
-    stdio: [o.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit'],
-  });
+  const terminal = o.tty ? callerTerminal(!!o.interactive) : undefined;
+  try {
+    return await engine.exec(ref, {
+      cmd,
+      env: o.env,
+      ...(o.workdir !== undefined ? { workdir: o.workdir } : {}),
+      ...(o.user !== undefined ? { user: o.user } : {}),
+      tty: !!o.tty,
+      stdio: [o.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit'],
+      ...(terminal ? { terminal } : {}),
+    });
+  } finally {
+    terminal?.restore();
+  }
 }

@@ -1,11 +1,11 @@
 // `corral run`: in the foreground the container gets this terminal's stdout/stderr (and stdin with
-// -i; with -t the terminal itself: Corral has no pty relay yet, so the container shares the
-// caller's terminal instead of getting its own) and `corral` exits with its exit code. Signals
+// -i; with -t a pty of its own, relayed by corral-helper, sized and resized like this terminal,
+// which is in raw mode meanwhile: see ./tty.ts) and `corral` exits with its exit code. Signals
 // sent to `corral` are passed on to the container. With -d a monitor process waits for it and its
 // output goes to the container's log (`corral logs`).
 import { Engine } from '../engine/engine.js';
-import { EngineError } from '../engine/errors.js';
 import type { RunRequest } from '../engine/options.js';
+import { callerTerminal } from './tty.js';
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
 
@@ -14,9 +14,6 @@ function mib(bytes: number): string {
 }
 
 export async function runCommand(dataDir: string, req: RunRequest): Promise<number> {
-  if (req.tty && !req.detach && !process.stdin.isTTY) {
-    throw new EngineError('-t: the input device is not a terminal; run without -t');
-  }
   const engine = new Engine({ dataDir });
   if (req.detach) {
     const rec = await engine.runDetached(req);
@@ -29,7 +26,10 @@ export async function runCommand(dataDir: string, req: RunRequest): Promise<numb
     if (target) void engine.runtime.kill(target, sig).catch(() => undefined);
     else if (sig !== 'SIGWINCH') pending.push(sig);
   };
-  for (const s of FORWARDED) process.on(s, forward);
+  // With -t the pty's resize delivers SIGWINCH to the container; ours need not be passed on.
+  const forwarded = FORWARDED.filter((s) => !req.tty || s !== 'SIGWINCH');
+  for (const s of forwarded) process.on(s, forward);
+  const terminal = req.tty ? callerTerminal(!!req.interactive) : undefined;
   try {
     const result = await engine.run(
       req,
@@ -38,6 +38,7 @@ export async function runCommand(dataDir: string, req: RunRequest): Promise<numb
         target = id;
         for (const s of pending.splice(0)) forward(s);
       },
+      terminal,
     );
     const late = engine.lateError(result.id);
     if (late && (result.exitCode === 126 || result.exitCode === 127)) {
@@ -53,6 +54,7 @@ export async function runCommand(dataDir: string, req: RunRequest): Promise<numb
     }
     return result.exitCode;
   } finally {
-    for (const s of FORWARDED) process.off(s, forward);
+    terminal?.restore();
+    for (const s of forwarded) process.off(s, forward);
   }
 }

@@ -1,14 +1,19 @@
 // `corral up`: a one-machine cluster in one process — the API server (with the scheduler and
-// controllers) and the node agent joined to it through the admin kubeconfig the server writes.
+// controllers) and the node agent joined to it. The agent is no admin: it gets a client
+// certificate for system:node:<name> (group system:nodes) in DATA_DIR/node.kubeconfig, which the
+// Node authorizer limits to its own Node, Lease and pods, and one for
+// system:corral:network-policy (DATA_DIR/network-policy.kubeconfig) for its NetworkPolicy watch.
+// Both are minted afresh at each start from the cluster CA (the server URL may change).
 // SIGINT/SIGTERM stop the agent first (the node goes NotReady), then the server. The pods keep
 // running for the next `corral up` (as the kubelet leaves them) unless --stop-pods is given.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ensureSigningKey } from '../api/auth/jwt.js';
 import { ApiServer } from '../api/server/api-server.js';
-import { writeKubeconfig } from '../api/server/kubeconfig.js';
-import { ensurePki } from '../api/server/pki.js';
+import { NETWORK_POLICY_USER } from '../api/auth/rbac/bootstrap-policy.js';
+import { kubeconfigFor, writeKubeconfig } from '../api/server/kubeconfig.js';
+import { ensurePki, issueClientCert } from '../api/server/pki.js';
 import { parseListen, storageSpec } from '../api/server/run.js';
 import { openStorage } from '../api/storage/open.js';
 import { ClusterNode } from '../node/cluster/cluster-node.js';
@@ -29,6 +34,19 @@ export interface UpFlags {
   networkPolicy: boolean;
 }
 
+/** A kubeconfig (mode 0600) for `user` in `groups`, signed by the cluster CA of dataDir. */
+async function mintKubeconfig(
+  dataDir: string,
+  path: string,
+  server: string,
+  user: string,
+  groups: string[],
+): Promise<void> {
+  const c = await issueClientCert(dataDir, user, groups);
+  const text = kubeconfigFor({ server, caCert: c.caCert, clientCert: c.cert, clientKey: c.key, user });
+  await writeFile(path, text, { mode: 0o600 });
+}
+
 export async function up(dataDirFlag: string | undefined, f: UpFlags): Promise<void> {
   const dataDir = resolveDataDir(dataDirFlag);
   const net = networkOptions(f);
@@ -47,10 +65,16 @@ export async function up(dataDirFlag: string | undefined, f: UpFlags): Promise<v
   });
   const kubeconfig = join(dataDir, 'kubeconfig');
   await writeKubeconfig(kubeconfig, server.url, pki);
+  const nodeName = (f.nodeName ?? hostname()).toLowerCase();
+  const nodeKubeconfig = join(dataDir, 'node.kubeconfig');
+  const policyKubeconfig = join(dataDir, 'network-policy.kubeconfig');
+  await mintKubeconfig(dataDir, nodeKubeconfig, server.url, `system:node:${nodeName}`, ['system:nodes']);
+  await mintKubeconfig(dataDir, policyKubeconfig, server.url, NETWORK_POLICY_USER, []);
   const node = new ClusterNode({
     dataDir,
-    kubeconfig,
-    nodeName: f.nodeName ?? hostname(),
+    kubeconfig: nodeKubeconfig,
+    policyKubeconfig,
+    nodeName,
     backoffBaseMs: Number(f.backoffBase),
     ...(f.cgroupRoot ? { cgroupRoot: f.cgroupRoot } : {}),
     ...net,

@@ -17,7 +17,9 @@ import { ContainerNetwork, type ContainerNetworkOptions } from '../network/conta
 import type { StdioSpec } from '../oci/kernel.js';
 import { procStat, processAlive, waitGone } from '../oci/proc.js';
 import { Runtime } from '../oci/runtime.js';
+import type { CreateOptions, ExecOptions } from '../oci/runtime.js';
 import type { Process, Spec } from '../oci/spec.js';
+import type { TerminalRelayOptions } from '../oci/terminal.js';
 import { EngineError, NoSuchContainer, commandErrorCode, oneLine } from './errors.js';
 import { storeBackend, type ImageBackend, type ImageRecord, type PreparedRootfs } from './images.js';
 import { randomName } from './names.js';
@@ -26,6 +28,7 @@ import { checkReference, parseEnv, parseRunRequest, type RunRequest } from './op
 import { buildSpec, processArgs } from './spec.js';
 import { ContainerStore, type ContainerRecord, type ContainerState } from './store.js';
 import { resolveUser } from './user.js';
+import { consoleSize, type TerminalRequest } from './terminal.js';
 
 export interface EngineOptions {
   dataDir: string;
@@ -57,6 +60,8 @@ export interface ExecRequest {
   user?: string;
   tty?: boolean;
   stdio?: Stdio;
+  /** With tty: the pty's size and the handle for resizing it (./terminal.ts). */
+  terminal?: TerminalRequest;
 }
 
 export interface ContainerView {
@@ -183,7 +188,7 @@ export class Engine {
    * Prepare the root filesystem, write the OCI config and start the container with `stdio`;
    * this process becomes its waiter (call finish()). On failure everything is removed again.
    */
-  async start(id: string, stdio: Stdio): Promise<number> {
+  async start(id: string, stdio: Stdio, terminal?: TerminalRequest): Promise<number> {
     const rec = this.store.load(id);
     const dir = this.store.dir(id);
     try {
@@ -213,11 +218,16 @@ export class Engine {
         cgroupsPath: rec.cgroupsPath,
       });
       if (!rec.run.readOnly) ensureWorkdir(prepared.rootfs, spec.process!.cwd);
+      const size = spec.process!.terminal ? consoleSize(terminal) : undefined;
+      if (size) spec.process!.consoleSize = size;
       writeFileSync(join(dir, 'config.json'), JSON.stringify(spec, null, 1));
-      const { pid } = await this.runtime.create(id, dir, {
+      // -t: the container gets a pty of its own, relayed by the helper (src/oci/terminal.ts).
+      const createOpts: CreateOptions & TerminalRelayOptions = {
         detached: false,
         stdio,
-      });
+        ...(spec.process!.terminal ? { terminalRelay: { onStarted: (t) => terminal?.onStarted?.(t) } } : {}),
+      };
+      const { pid } = await this.runtime.create(id, dir, createOpts);
       // Between create and start, as podman: the process exists (its namespaces do) but has not
       // run, so it starts with eth0 up and its address in /etc/hosts.
       if (rec.run.network === 'bridge') {
@@ -329,9 +339,10 @@ export class Engine {
     req: RunRequest,
     stdio: Stdio,
     onStarted?: (id: string, pid: number) => void,
+    terminal?: TerminalRequest,
   ): Promise<RunResult> {
     const rec = await this.create(req);
-    const pid = await this.start(rec.id, stdio);
+    const pid = await this.start(rec.id, stdio, terminal);
     onStarted?.(rec.id, pid);
     return this.finish(rec.id);
   }
@@ -523,6 +534,7 @@ export class Engine {
       env: [...env].map(([k, v]) => `${k}=${v}`),
       cwd: req.workdir ?? base.cwd,
       terminal: !!req.tty,
+      ...(req.tty && consoleSize(req.terminal) ? { consoleSize: consoleSize(req.terminal)! } : {}),
       ...(user
         ? {
             user: {
@@ -537,11 +549,13 @@ export class Engine {
         : {}),
     };
     let result;
+    const execOpts: ExecOptions & TerminalRelayOptions = {
+      tty: !!req.tty,
+      stdio: req.stdio ?? ['inherit', 'inherit', 'inherit'],
+      ...(req.tty ? { terminalRelay: { onStarted: (t) => req.terminal?.onStarted?.(t) } } : {}),
+    };
     try {
-      result = await this.runtime.exec(id, proc, {
-        tty: !!req.tty,
-        stdio: req.stdio ?? ['inherit', 'inherit', 'inherit'],
-      });
+      result = await this.runtime.exec(id, proc, execOpts);
     } catch (e) {
       throw startError(e);
     }

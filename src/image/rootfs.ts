@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { digestHex } from './digest.js';
 import { ImageError } from './errors.js';
 import { layerDir, parentsAreDirs, readLayerMeta, type LayerMeta } from './unpack.js';
+import { dirReader, type RootReader } from './user.js';
 import type { ImageRecord } from './types.js';
 
 export type RootfsDriver = 'overlay' | 'copy';
@@ -31,11 +32,38 @@ export interface LayerSource {
   ensureLayers(image: ImageRecord): Promise<LayerMeta[]>;
 }
 
+/** The overlay a runtime mounts at `/` of the container (an OCI mount with destination "/"). */
+export interface RootfsMount {
+  type: 'overlay';
+  source: 'overlay';
+  options: string[];
+}
+
 export interface PreparedRootfs {
   rootfs: string;
   driver: RootfsDriver;
+  /**
+   * Set with `mountIn: 'container'`: the rootfs directory stays empty on the host and this overlay
+   * must be mounted onto it in the container's mount namespace (the runtime's job).
+   */
+  mount?: RootfsMount;
+  /** Reads a file of the container's root filesystem as the image has it (e.g. /etc/passwd). */
+  read: RootReader;
   release(): Promise<void>;
 }
+
+export interface PrepareOptions {
+  driver?: RootfsDriver;
+  /**
+   * `host` (default): the overlay is mounted at the rootfs path here (one `mount`, and an
+   * `umount` at release). `container`: it is returned as `mount` for the runtime to mount in the
+   * container's own mount namespace: no process spawned, nothing left mounted on the host.
+   */
+  mountIn?: 'host' | 'container';
+}
+
+/** Mount options are limited to one page. */
+const MAX_OPTIONS = 4000;
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
@@ -87,11 +115,51 @@ export function layersInUse(dataDir: string): Set<string> {
   return out;
 }
 
+/**
+ * Reads a file through an image's layers as overlayfs shows it: the topmost layer that has the
+ * path wins; a whiteout, an opaque directory or a non-directory on the way hides the layers below.
+ * Symlinks are not followed (the result is '', as for dirReader).
+ */
+export function layersReader(layersDir: string, metas: LayerMeta[]): RootReader {
+  return (rel) => {
+    const path = rel.join('/');
+    for (const m of [...metas].reverse()) {
+      const diff = join(layerDir(layersDir, m.diffID), 'diff');
+      // What this layer deletes is gone from the layers below it.
+      let hidden = m.whiteouts.some((w) => w === path || path.startsWith(`${w}/`));
+      hidden ||= m.opaque.includes(''); // an opaque root hides everything below
+      let missing = false;
+      for (let i = 1; i < rel.length; i++) {
+        const dir = rel.slice(0, i).join('/');
+        let st;
+        try {
+          st = lstatSync(join(diff, dir));
+        } catch {
+          missing = true;
+          break;
+        }
+        if (!st.isDirectory()) return '';
+        if (m.opaque.includes(dir)) hidden = true;
+      }
+      if (!missing) {
+        try {
+          if (lstatSync(join(diff, path)).isFile()) return dirReader(diff)(rel);
+          return ''; // a symlink, a whiteout device, a directory
+        } catch {
+          /* not in this layer */
+        }
+      }
+      if (hidden) return '';
+    }
+    return '';
+  };
+}
+
 export async function prepareRootfsWith(
   src: LayerSource,
   image: ImageRecord,
   containerId: string,
-  opts: { driver?: RootfsDriver } = {},
+  opts: PrepareOptions = {},
 ): Promise<PreparedRootfs> {
   if (!ID.test(containerId))
     throw new ImageError(
@@ -123,6 +191,19 @@ export async function prepareRootfsWith(
       opts.driver ?? (process.env.CORRAL_ROOTFS_DRIVER === 'copy' ? 'copy' : 'overlay');
     if (driver === 'overlay' && (!overlayAvailable() || metas.some((m) => !m.overlay))) driver = 'copy';
     mkdirSync(rootfs);
+    if (driver === 'overlay' && opts.mountIn === 'container') {
+      const options = overlayOptions(src.layersDir, image.layers, upper, work, true);
+      // Too long for one mount call with absolute paths: the host mount (relative paths) instead.
+      if (options.join(',').length <= MAX_OPTIONS) {
+        return {
+          rootfs,
+          driver,
+          mount: { type: 'overlay', source: 'overlay', options },
+          read: layersReader(src.layersDir, metas),
+          release: once(async () => cleanup()),
+        };
+      }
+    }
     if (driver === 'overlay') {
       try {
         await mountOverlay(src.layersDir, image.layers, upper, work, rootfs);
@@ -133,24 +214,49 @@ export async function prepareRootfsWith(
       }
     }
     if (driver === 'copy') await copyLayers(src.layersDir, metas, rootfs);
-    let released = false;
     return {
       rootfs,
       driver,
-      release: async () => {
-        if (released) return;
-        released = true;
+      read: dirReader(rootfs),
+      release: once(async () => {
         if (driver === 'overlay' && isMountpoint(rootfs)) {
           await exec('umount', [rootfs]).catch(async () => exec('umount', ['-l', rootfs]));
         }
         cleanup();
-      },
+      }),
     };
   } catch (e) {
     if (isMountpoint(rootfs)) await exec('umount', ['-l', rootfs]).catch(() => undefined);
     cleanup();
     throw e;
   }
+}
+
+const once = (fn: () => Promise<void>): (() => Promise<void>) => {
+  let done: Promise<void> | undefined;
+  return () => (done ??= fn());
+};
+
+/** The overlay's options; makes upper and work. Lower dirs are relative to the layers dir unless
+ *  `absolute` (a mount made elsewhere than in that directory). */
+function overlayOptions(
+  layersDir: string,
+  layers: string[],
+  upper: string,
+  work: string,
+  absolute: boolean,
+): string[] {
+  mkdirSync(upper, { recursive: true });
+  mkdirSync(work, { recursive: true });
+  const lower = [...layers]
+    .reverse()
+    .map((d) => (absolute ? join(layersDir, digestHex(d), 'diff') : `${digestHex(d)}/diff`));
+  if (lower.length === 0) {
+    // overlayfs needs a lower dir: an empty one for an image without layers.
+    mkdirSync(join(upper, '..', 'empty'), { recursive: true });
+    lower.push(join(upper, '..', 'empty'));
+  }
+  return [`lowerdir=${lower.join(':')}`, `upperdir=${upper}`, `workdir=${work}`];
 }
 
 async function mountOverlay(
@@ -160,18 +266,11 @@ async function mountOverlay(
   work: string,
   target: string,
 ): Promise<void> {
-  mkdirSync(upper, { recursive: true });
-  mkdirSync(work, { recursive: true });
   // Lower dirs relative to the layers dir (mount runs there) keep the option string short:
   // mount options are limited to one page.
-  const lower = [...layers].reverse().map((d) => `${digestHex(d)}/diff`);
-  if (lower.length === 0) {
-    // overlayfs needs a lower dir: an empty one for an image without layers.
-    mkdirSync(join(upper, '..', 'empty'), { recursive: true });
-    lower.push(join(upper, '..', 'empty'));
-  }
-  const options = `lowerdir=${lower.join(':')},upperdir=${upper},workdir=${work}`;
-  if (options.length > 4000) throw new Error(`too many layers for one overlay mount (${layers.length})`);
+  const options = overlayOptions(layersDir, layers, upper, work, false).join(',');
+  if (options.length > MAX_OPTIONS)
+    throw new Error(`too many layers for one overlay mount (${layers.length})`);
   await exec('mount', ['-t', 'overlay', 'overlay', '-o', options, target], layersDir);
 }
 

@@ -78,11 +78,23 @@ export function parseGroup(text: string): GroupEntry[] {
 
 const isNum = (s: string): boolean => /^\d+$/.test(s) && Number(s) <= 0xfffffffe;
 
-/** Resolve `spec` (e.g. "nobody", "1000", "1000:100", "app:staff") against the rootfs. */
-export function resolveUser(rootfs: string, spec: string, what = '-u'): ResolvedUser {
+/** Reads a file of a root filesystem by its path components; '' when missing or not a plain file. */
+export type RootReader = (rel: string[]) => string;
+
+/** A reader for a root filesystem directory (no symlink followed, see readInRoot). */
+export function dirReader(rootfs: string): RootReader {
+  return (rel) => readInRoot(rootfs, rel);
+}
+
+/**
+ * Resolve `spec` (e.g. "nobody", "1000", "1000:100", "app:staff") against the rootfs: a directory,
+ * or a reader (an image's layers read through, when the rootfs is not mounted on the host).
+ */
+export function resolveUser(rootfs: string | RootReader, spec: string, what = '-u'): ResolvedUser {
   const [u = '', g] = spec.split(':');
-  const passwd = parsePasswd(readInRoot(rootfs, ['etc', 'passwd']));
-  const groups = parseGroup(readInRoot(rootfs, ['etc', 'group']));
+  const read = typeof rootfs === 'string' ? dirReader(rootfs) : rootfs;
+  const passwd = parsePasswd(read(['etc', 'passwd']));
+  const groups = parseGroup(read(['etc', 'group']));
   let entry: PasswdEntry | undefined;
   let uid: number;
   if (isNum(u)) {

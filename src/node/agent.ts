@@ -256,6 +256,7 @@ export class NodeAgent {
       this.ctx.releaseOrphanRootfs(PAUSE_ID);
       await this.ctx.cgroups.removeTop();
     } else for (const w of this.workers.values()) w.detach();
+    this.ctx.fifos.close();
     // Corral's rules go with the agent: nothing of ours stays in the host's nftables.
     this.ctx.onNetworkChange = () => undefined;
     await this.policyEngine

@@ -34,7 +34,9 @@ export async function prepareContainer(
 ): Promise<Launch> {
   const image = await ctx.images.resolve(c.image);
   const cfg = image.config.config ?? {};
-  const prepared = await prepareRootfs(ctx.images, image, id);
+  // The overlay is mounted by the helper in the container's mount namespace: no `mount` and
+  // `umount` process per container, nothing mounted on the host.
+  const prepared = await prepareRootfs(ctx.images, image, id, { mountIn: 'container' });
   try {
     const sc = c.securityContext ?? {};
     const psc = pod.spec.securityContext ?? {};
@@ -44,7 +46,7 @@ export async function prepareContainer(
       runAsUser !== undefined
         ? `${runAsUser}${runAsGroup !== undefined ? `:${runAsGroup}` : ''}`
         : cfg.User || '0';
-    const user = resolveUser(prepared.rootfs, userSpec, `container ${c.name}: user`);
+    const user = resolveUser(prepared.read, userSpec, `container ${c.name}: user`);
     if (runAsUser === undefined && runAsGroup !== undefined) user.gid = runAsGroup;
     if ((sc.runAsNonRoot ?? psc.runAsNonRoot) && user.uid === 0)
       throw new SpecError(
@@ -77,6 +79,7 @@ export async function prepareContainer(
       container: c,
       image: cfg,
       rootfs: prepared.rootfs,
+      ...(prepared.mount ? { rootMount: prepared.mount } : {}),
       env,
       user: { uid: user.uid, gid: user.gid, additionalGids: [...new Set(groups)] },
       sandboxPid: o.sandboxPid,

@@ -21,6 +21,9 @@ export interface ContainerSpecInput {
   container: Container;
   image: ImageConfigLike;
   rootfs: string;
+  /** The image's overlay, mounted at `/` in the container's mount namespace by the runtime
+   *  (absent: `rootfs` is ready on the host). */
+  rootMount?: { type: string; source: string; options: string[] };
   /** Environment in order (already resolved and expanded). */
   env: Map<string, string>;
   user: { uid: number; gid: number; additionalGids: number[] };
@@ -153,7 +156,8 @@ export function containerSpec(input: ContainerSpecInput): Spec {
       source: m.source,
       options: ['rbind', 'rprivate', m.readOnly ? 'ro' : 'rw'],
     });
-  spec.mounts = mounts;
+  const root = input.rootMount;
+  spec.mounts = root ? [{ destination: '/', ...root, options: [...root.options] }, ...mounts] : mounts;
   spec.annotations = input.annotations;
   return spec;
 }

@@ -1,10 +1,11 @@
 // What every part of the agent shares: options, the OCI runtime (its state in
 // <dataDir>/node-runtime), the cgroup driver and tree, the image store, the pod store and the
 // ConfigMaps/Secrets found in the manifests directory.
-import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
+import { FifoPool } from '../kernel/fifo.js';
 import { helperPath } from '../kernel/helper-path.js';
 import { openCgroups } from '../kernel/cgroup/index.js';
 import type { CgroupDriver } from '../kernel/cgroup/types.js';
@@ -56,6 +57,8 @@ export class NodeContext {
   readonly oomFloor: number;
   readonly eviction?: EvictionOptions;
   readonly network?: PodNetwork;
+  /** The containers' log pipes, made in batches (see kernel/fifo.ts). */
+  readonly fifos: FifoPool;
   /** Called when a pod's addresses appear or go (the agent refreshes NetworkPolicy). */
   onNetworkChange: () => void = () => undefined;
   configMaps = new Map<string, ConfigMap>();
@@ -66,14 +69,12 @@ export class NodeContext {
     const cgroupRoot = opts.cgroupRoot ?? process.env.CORRAL_CGROUP_ROOT;
     const real = opts.helperPath ?? helperPath();
     // The helper waits for its container and must outlive the agent: its own session keeps a
-    // terminal's ^C or the agent's process-group signals away from it (the runtime starts a
-    // non-detached helper in the caller's session).
-    const wrapper = join(opts.dataDir, 'node-helper.sh');
-    writeFileSync(wrapper, `#!/bin/sh\nexec setsid ${JSON.stringify(real)} "$@"\n`);
-    chmodSync(wrapper, 0o755);
+    // terminal's ^C or the agent's process-group signals away from it. The runtime spawns it
+    // with setsid itself (no wrapper script: one exec of sh and setsid less per container).
     this.runtime = new Runtime({
       root: join(opts.dataDir, 'node-runtime'),
-      helperPath: wrapper,
+      helperPath: real,
+      helperSession: true,
       ...(cgroupRoot ? { cgroupRoot } : {}),
       log: (level, msg) => opts.log?.(`runtime ${level}: ${msg}`),
     });
@@ -81,6 +82,7 @@ export class NodeContext {
     this.cgroups = new NodeCgroups(this.driver);
     this.images = new ImageStore(opts.dataDir);
     this.store = new PodStore(opts.dataDir);
+    this.fifos = new FifoPool(join(opts.dataDir, 'fifo-pool'));
     if (opts.network) this.network = new PodNetwork(opts.dataDir, opts.network, (m) => this.log(m));
     this.backoff = opts.backoffBaseMs ? backoffFor(opts.backoffBaseMs) : DEFAULT_BACKOFF;
     this.nodeName = opts.nodeName ?? readHostname();

@@ -1,15 +1,24 @@
 // The agent's local endpoint: HTTP over the unix socket <dataDir>/node.sock (mode 0600).
 //   GET  /pods                                  → {pods: [...], manifestErrors: {...}}
 //   GET  /logs?pod=&namespace=&container=&follow=1  → the container's log text (CRI records unwrapped)
-//   POST /exec?pod=&namespace=&container=  with `Upgrade: corral-exec`: the connection then
-//        carries stdin raw from the client (half-close = EOF) and frames to the client:
+//   POST /exec?pod=&namespace=&container=&cmd=JSON  with `Upgrade: corral-exec`: the connection
+//        then carries stdin raw from the client (half-close = EOF) and frames to the client:
 //        1 byte stream (1 stdout, 2 stderr, 3 exit code as decimal text), 4 bytes length, data.
+//        With `&tty=1[&stdin=1][&rows=R&cols=C]` the command gets a pty of its own (relayed by
+//        corral-helper; its output is stream 1) and the client sends frames too: stream 0 stdin,
+//        stream 4 a window size as text "ROWS COLS", stream 255 (or half-close) end of stdin.
+//   POST /attach?pod=&namespace=&container=  (same upgrade): the running container's output from
+//        now on, frames 1/2 as it is logged, until that instance ends (frame 3: its exit code, or
+//        empty when unknown). A container's stdin is not kept open, so there is no input.
 import { closeSync, existsSync, openSync, readSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, createServer as createNetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
+import type { ExecOptions } from '../oci/runtime.js';
+import type { TerminalControl, TerminalRelayOptions } from '../oci/terminal.js';
 import type { NodeAgent } from './agent.js';
+import type { PodWorker } from './pod-worker.js';
 
 export function socketPath(dataDir: string): string {
   return join(dataDir, 'node.sock');
@@ -20,6 +29,28 @@ function frame(stream: number, data: Buffer): Buffer {
   h[0] = stream;
   h.writeUInt32BE(data.length, 1);
   return Buffer.concat([h, data]);
+}
+
+/** Splits a byte stream into frames (1 byte stream, 4 bytes length, data). */
+function deframer(on: (stream: number, data: Buffer) => void): (d: Buffer) => void {
+  let buf: Buffer = Buffer.alloc(0);
+  return (d) => {
+    buf = buf.length ? Buffer.concat([buf, d]) : d;
+    while (buf.length >= 5 && buf.length >= 5 + buf.readUInt32BE(1)) {
+      const n = buf.readUInt32BE(1);
+      on(buf[0]!, buf.subarray(5, 5 + n));
+      buf = buf.subarray(5 + n);
+    }
+  };
+}
+
+/** "ROWS COLS" (stream 4) → numbers, or undefined when malformed. */
+function parseSize(text: string): { rows: number; cols: number } | undefined {
+  const m = /^\s*(\d{1,5})\s+(\d{1,5})\s*$/.exec(text);
+  if (!m) return undefined;
+  const rows = Number(m[1]);
+  const cols = Number(m[2]);
+  return rows > 0 && cols > 0 && rows < 65536 && cols < 65536 ? { rows, cols } : undefined;
 }
 
 function unwrap(text: string): string {
@@ -129,39 +160,10 @@ export function serve(agent: NodeAgent): Promise<Server> {
         const { w, ctr } = find(req);
         const r = w.running(ctr);
         if (!r) throw new Error(`container ${ctr} is not running`);
-        const cmd = JSON.parse(q(req).get('cmd') ?? '[]') as string[];
-        if (!cmd.length) throw new Error('no command given');
-        const dir = agent.opts.dataDir;
-        const [inA, inB] = await socketPair(dir);
-        const [outA, outB] = await socketPair(dir);
-        const [errA, errB] = await socketPair(dir);
-        let ex;
-        try {
-          ex = await agent.ctx.runtime.exec(
-            r.id,
-            { ...r.process, args: cmd, terminal: false },
-            { stdio: [inB, outB, errB] },
-          );
-        } finally {
-          for (const s of [inB, outB, errB]) s.destroy();
-        }
-        sock.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: corral-exec\r\nConnection: Upgrade\r\n\r\n');
-        sock.on('data', (d: Buffer) => inA.write(d));
-        sock.on('end', () => inA.end());
-        sock.on('error', () => undefined);
-        inA.on('error', () => undefined);
-        const drained = [outA, errA].map(
-          (s, i) =>
-            new Promise<void>((res) => {
-              s.on('data', (d: Buffer) => sock.write(frame(i + 1, d)));
-              s.on('close', () => res());
-              s.on('error', () => undefined);
-            }),
-        );
-        const code = (await ex.exited) ?? 1;
-        await Promise.race([Promise.all(drained), new Promise((res) => setTimeout(res, 2000))]);
-        inA.destroy();
-        sock.end(frame(3, Buffer.from(String(code))));
+        const path = new URL(req.url ?? '/', 'http://node').pathname;
+        if (path === '/attach') await attach(agent, w, ctr, r.id, q(req), sock);
+        else if (path === '/exec') await execIn(agent, r, q(req), sock);
+        else throw new Error(`unknown endpoint ${path}`);
       } catch (e) {
         sock.end(
           `HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${(e as Error).message}\n`,
@@ -175,4 +177,133 @@ export function serve(agent: NodeAgent): Promise<Server> {
   });
 }
 
-export { frame, unwrap };
+const SWITCH = 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: corral-exec\r\nConnection: Upgrade\r\n\r\n';
+
+type Running = NonNullable<ReturnType<PodWorker['running']>>;
+
+/** /exec: a command in the container, optionally on a pty of its own (tty=1). */
+async function execIn(agent: NodeAgent, r: Running, p: URLSearchParams, sock: Duplex): Promise<void> {
+  const cmd = JSON.parse(p.get('cmd') ?? '[]') as string[];
+  if (!cmd.length) throw new Error('no command given');
+  const tty = p.get('tty') === '1';
+  const wantIn = !tty || p.get('stdin') === '1';
+  const size = parseSize(`${p.get('rows') ?? ''} ${p.get('cols') ?? ''}`);
+  const env = r.process.env ?? [];
+  const dir = agent.opts.dataDir;
+  const [inA, inB] = await socketPair(dir);
+  const [outA, outB] = await socketPair(dir);
+  const [errA, errB] = await socketPair(dir);
+  let control: TerminalControl | undefined;
+  const opts: ExecOptions & TerminalRelayOptions = {
+    stdio: [wantIn ? inB : 'ignore', outB, errB],
+    ...(tty ? { tty: true, terminalRelay: { onStarted: (t) => (control = t) } } : {}),
+  };
+  let ex;
+  try {
+    ex = await agent.ctx.runtime.exec(
+      r.id,
+      {
+        ...r.process,
+        args: cmd,
+        terminal: tty,
+        // as the CRI runtimes do for a tty: a TERM for the shell's line editing
+        ...(tty && !env.some((e) => e.startsWith('TERM=')) ? { env: [...env, 'TERM=xterm'] } : {}),
+        ...(tty && size ? { consoleSize: { height: size.rows, width: size.cols } } : {}),
+      },
+      opts,
+    );
+  } finally {
+    for (const s of [inB, outB, errB]) s.destroy();
+    if (!wantIn) inA.destroy();
+  }
+  sock.write(SWITCH);
+  if (tty) {
+    sock.on(
+      'data',
+      deframer((stream, data) => {
+        if (stream === 0 && wantIn) inA.write(data);
+        else if (stream === 255) inA.end();
+        else if (stream === 4) {
+          const sz = parseSize(data.toString());
+          if (sz) control?.resize(sz.rows, sz.cols);
+        }
+      }),
+    );
+  } else sock.on('data', (d: Buffer) => inA.write(d));
+  sock.on('end', () => inA.end());
+  sock.on('error', () => undefined);
+  inA.on('error', () => undefined);
+  const drained = [outA, errA].map(
+    (s, i) =>
+      new Promise<void>((res) => {
+        s.on('data', (d: Buffer) => sock.write(frame(i + 1, d)));
+        s.on('close', () => res());
+        s.on('error', () => undefined);
+      }),
+  );
+  const code = (await ex.exited) ?? 1;
+  await Promise.race([Promise.all(drained), new Promise((res) => setTimeout(res, 2000))]);
+  inA.destroy();
+  sock.end(frame(3, Buffer.from(String(code))));
+}
+
+/**
+ * /attach: follow the container's log from its current end until the instance `id` stops
+ * running, as frames 1/2; then frame 3 with its exit code when the pod status knows it.
+ */
+async function attach(
+  agent: NodeAgent,
+  w: PodWorker,
+  ctr: string,
+  id: string,
+  p: URLSearchParams,
+  sock: Duplex,
+): Promise<void> {
+  if (p.get('stdin') === '1')
+    throw new Error(
+      `container ${ctr}: the node agent does not keep a container's stdin open (spec.containers[].stdin is not supported); attach without -i`,
+    );
+  const file = newestLog(agent.logDir(w, ctr));
+  let pos = file ? statSync(file).size : 0;
+  let tail = '';
+  sock.write(SWITCH);
+  let closed = false;
+  sock.on('close', () => (closed = true));
+  sock.on('error', () => undefined);
+  sock.resume(); // no input: the client's half-close is all it may send
+  const pump = (): void => {
+    if (!file) return;
+    let size: number;
+    try {
+      size = statSync(file).size;
+    } catch {
+      return;
+    }
+    if (size <= pos) return;
+    const fd = openSync(file, 'r');
+    const buf = Buffer.alloc(size - pos);
+    readSync(fd, buf, 0, buf.length, pos);
+    closeSync(fd);
+    pos = size;
+    const text = tail + buf.toString('utf8');
+    const cut = text.lastIndexOf('\n') + 1;
+    tail = text.slice(cut);
+    for (const line of text.slice(0, cut).split('\n')) {
+      const m = /^\S+ (stdout|stderr) ([PF]) (.*)$/.exec(line);
+      if (m) sock.write(frame(m[1] === 'stdout' ? 1 : 2, Buffer.from(m[3] + (m[2] === 'F' ? '\n' : ''))));
+    }
+  };
+  while (!closed && w.running(ctr)?.id === id) {
+    pump();
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  // The log writer may still hold the last lines of the instance.
+  await new Promise((res) => setTimeout(res, 200));
+  pump();
+  if (closed) return;
+  const st = w.status().containerStatuses?.find((c) => c.name === ctr);
+  const code = st?.state?.terminated?.exitCode ?? st?.lastState?.terminated?.exitCode;
+  sock.end(frame(3, Buffer.from(code === undefined ? '' : String(code))));
+}
+
+export { frame, unwrap, deframer, parseSize };

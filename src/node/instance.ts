@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { procStat, processAlive } from '../oci/proc.js';
 import type { Spec } from '../oci/spec.js';
 import type { NodeContext } from './context.js';
-import { CriLogWriter, makeFifo, openFifoForContainer } from './logs.js';
+import { CriLogWriter, openFifoForContainer } from './logs.js';
 import type { InstanceRecord } from './store.js';
 
 export interface Running {
@@ -37,8 +37,7 @@ export async function startInstance(
   if (log) {
     const o = join(bundle, 'stdout');
     const e = join(bundle, 'stderr');
-    makeFifo(o);
-    makeFifo(e);
+    await Promise.all([ctx.fifos.make(o), ctx.fifos.make(e)]);
     out = openFifoForContainer(o);
     err = openFifoForContainer(e);
     writer = new CriLogWriter(log, ctx.logMaxBytes);

@@ -5,18 +5,11 @@
 // reader then, so the container never gets SIGPIPE when the agent dies; while the agent is away
 // the pipe buffers (64 KiB) and then blocks the writer, and a restarted agent reopens the pipes
 // and carries on. The agent is the pipes' reader and the only writer of the log file.
-import { spawnSync } from 'node:child_process';
-import { closeSync, constants as fsc, existsSync, fstatSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, constants as fsc, fstatSync, openSync, renameSync, writeSync } from 'node:fs';
 import { Socket } from 'node:net';
 
 /** Longest line before it is split into P records (containerd's default 16 KiB). */
 const MAX_LINE = 16 * 1024;
-
-export function makeFifo(path: string): void {
-  if (existsSync(path)) return;
-  const r = spawnSync('mkfifo', ['-m', '0600', path], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`mkfifo ${path}: ${(r.stderr ?? '').trim()}`);
-}
 
 /** The fd the container gets as stdout/stderr (read-write: see above). */
 export function openFifoForContainer(path: string): number {

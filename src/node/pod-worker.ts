@@ -139,7 +139,7 @@ export class PodWorker {
     let volumes: Map<string, string>;
     for (;;) {
       try {
-        volumes = setupVolumes(this.pod, this.dir, this.ctx.objects, fields);
+        volumes = await setupVolumes(this.pod, this.dir, this.ctx.objects, fields);
         this.message = undefined;
         break;
       } catch (e) {

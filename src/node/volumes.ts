@@ -1,7 +1,9 @@
 // Pod volumes, set up on the host under <podDir>/volumes/<plugin>/<name> before the first
 // container starts and bind-mounted into each container's mount namespace (the kubelet's
 // layout). emptyDir medium Memory, secrets and projected volumes are tmpfs mounts (secrets never
-// touch the disk); configMap, secret, downwardAPI and projected are written once at pod start.
+// touch the disk); configMap, secret, downwardAPI and projected are written once at pod start,
+// except a projected serviceAccountToken: its token comes from the API server (TokenRequest, via
+// `ObjectSource.tokens`) and is rewritten in place, atomically, each time the node renews it.
 import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
@@ -9,6 +11,7 @@ import {
   lstatSync,
   mkdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -22,9 +25,27 @@ export class VolumeError extends Error {
   override name = 'VolumeError';
 }
 
+/** A projected volume's `serviceAccountToken` source (not in the manifest types yet). */
+export interface ServiceAccountTokenProjection {
+  audience?: string;
+  expirationSeconds?: number;
+  path: string;
+}
+
+/** Where tokens for projected serviceAccountToken sources come from (the API server). */
+export interface TokenSource {
+  /** The current token for `src` of the pod; rejects with the reason it cannot be had. */
+  token(pod: Pod, src: ServiceAccountTokenProjection): Promise<string>;
+  /** Calls `fn` after each renewal of a token of pod `uid`; one listener per `key` (re-setup
+   *  replaces it). Listeners go when the pod leaves the node. */
+  onRenew(uid: string, key: string, fn: () => void): void;
+}
+
 export interface ObjectSource {
   configMap(namespace: string, name: string): ConfigMap | undefined;
   secret(namespace: string, name: string): Secret | undefined;
+  /** Absent on a standalone node: it has no API server to issue tokens. */
+  tokens?: TokenSource;
 }
 
 function mountinfoHas(path: string): boolean {
@@ -50,6 +71,55 @@ function writeFiles(dir: string, files: { path: string; data: Buffer | string; m
     mkdirSync(dirname(p), { recursive: true });
     writeFileSync(p, f.data, { mode: f.mode });
     chmodSync(p, f.mode);
+  }
+}
+
+/** Replace one file by rename, so a reader sees the old token or the new one, never half. */
+function writeAtomic(dir: string, rel: string, data: string, mode: number): void {
+  const p = join(dir, rel);
+  const tmp = join(dirname(p), `.${posix.basename(rel)}.tmp`);
+  writeFileSync(tmp, data, { mode });
+  chmodSync(tmp, mode);
+  renameSync(tmp, p);
+}
+
+function tokenSources(v: Volume): ServiceAccountTokenProjection[] {
+  const sources = (v.projected?.sources ?? []) as { serviceAccountToken?: ServiceAccountTokenProjection }[];
+  return sources.flatMap((s) => (s.serviceAccountToken ? [s.serviceAccountToken] : []));
+}
+
+/** Write a projected volume's tokens now, and again at each renewal while the volume exists. */
+async function projectTokens(pod: Pod, v: Volume, dir: string, objects: ObjectSource, mode: number) {
+  const sources = tokenSources(v);
+  if (!sources.length) return;
+  const tokens = objects.tokens;
+  if (!tokens)
+    throw new VolumeError(
+      `volume ${v.name}: its serviceAccountToken source needs a token from an API server, and this node runs standalone (--manifests); run the pod on a cluster node (corral node --kubeconfig) or remove the source`,
+    );
+  for (const src of sources) {
+    const rel = posix.normalize(src.path ?? '');
+    if (!src.path || rel.startsWith('..') || rel.startsWith('/'))
+      throw new VolumeError(
+        `volume ${v.name}: serviceAccountToken.path must be a relative path inside the volume`,
+      );
+    let token: string;
+    try {
+      token = await tokens.token(pod, src);
+    } catch (e) {
+      throw new VolumeError(`volume ${v.name}: cannot get a ServiceAccount token: ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
+    mkdirSync(dirname(join(dir, rel)), { recursive: true });
+    writeAtomic(dir, rel, token, mode);
+    tokens.onRenew(pod.metadata.uid, `${v.name}/${rel}`, () => {
+      void tokens
+        .token(pod, src)
+        // Only while the volume is there: a torn-down pod's directory is not recreated.
+        .then((t) => existsSync(join(dir, rel)) && writeAtomic(dir, rel, t, mode))
+        .catch(() => undefined); // the old token stays until it expires; the next renewal retries
+    });
   }
 }
 
@@ -134,12 +204,12 @@ function checkHostPath(v: Volume): string {
 }
 
 /** Set up every volume of the pod; returns name → host path. */
-export function setupVolumes(
+export async function setupVolumes(
   pod: Pod,
   podDir: string,
   objects: ObjectSource,
   ctx: FieldContext,
-): Map<string, string> {
+): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   const ns = pod.metadata.namespace;
   for (const v of pod.spec.volumes ?? []) {
@@ -216,6 +286,7 @@ export function setupVolumes(
           if (s) writeFiles(d, keyed(secretData(s), src.secret.items, mode, `secret ${s.metadata.name}`));
         } else if (src.downwardAPI) writeFiles(d, downward(src.downwardAPI.items ?? [], ctx, mode));
       }
+      await projectTokens(pod, v, d, objects, mode);
       out.set(v.name, d);
     } else
       throw new VolumeError(

@@ -15,6 +15,7 @@ import { procStat, processAlive, waitGone } from './proc.js';
 import type { CreateOptions } from './runtime.js';
 import type { ContainerStatus, OciState } from './spec.js';
 import { checkId, type ContainerRecord } from './state.js';
+import { relayPlanOption, type TerminalRelayOptions } from './terminal.js';
 
 export const INHERIT: [StdioSpec, StdioSpec, StdioSpec] = ['inherit', 'inherit', 'inherit'];
 
@@ -47,7 +48,7 @@ export async function create(
   rt: RuntimeCore,
   id: string,
   bundle: string,
-  o: CreateOptions,
+  o: CreateOptions & TerminalRelayOptions,
   fifo: boolean,
 ): Promise<{ pid: number }> {
   checkId(id);
@@ -110,6 +111,7 @@ export async function create(
         exitStatusFile: r.exitStatusFile,
         seccompBpf,
         allowTerminalWithoutSocket: !detached,
+        terminalRelay: detached ? undefined : relayPlanOption(spec.process!, o),
         cgroup: mgr ? { mode: mgr.mode, dirs: mgr.dirs() } : undefined,
       });
       const state = (status: ContainerStatus): OciState => store.ociState(r, status);
@@ -117,7 +119,7 @@ export async function create(
       started = await startPlan(plan, {
         stdio: o.stdio ?? INHERIT,
         preserveFds: preserve,
-        detached,
+        detached: detached || !!rt.opts.helperSession,
         helper: rt.opts.helperPath,
         onPid: async (pid) => {
           rt.log('debug', `create ${id}: helper reported pid ${pid}`);
@@ -150,6 +152,9 @@ export async function create(
         );
       }
       if (o.pidFile) writePidFile(o.pidFile, started.pid);
+      const startedPlan = started;
+      if (!detached && relayPlanOption(spec.process!, o))
+        o.terminalRelay?.onStarted?.({ resize: (rows, cols) => startedPlan.resize(rows, cols) });
       o.onCreated?.(started.pid);
     });
   } catch (e) {

@@ -7,8 +7,14 @@ import { OciError } from './errors.js';
 import { buildExecPlan } from './plan-builder.js';
 import type { ExecOptions, ExecResult } from './runtime.js';
 import type { Process } from './spec.js';
+import { relayPlanOption, type TerminalRelayOptions } from './terminal.js';
 
-export async function exec(rt: RuntimeCore, id: string, proc: Process, o: ExecOptions): Promise<ExecResult> {
+export async function exec(
+  rt: RuntimeCore,
+  id: string,
+  proc: Process,
+  o: ExecOptions & TerminalRelayOptions,
+): Promise<ExecResult> {
   const r = rt.store.load(id);
   const status = await rt.statusOf(r);
   if (status !== 'running' && status !== 'created') {
@@ -17,6 +23,7 @@ export async function exec(rt: RuntimeCore, id: string, proc: Process, o: ExecOp
   const detached = o.detach ?? false;
   const p: Process = { ...proc, terminal: o.tty ?? proc.terminal };
   const [seccompBpf, mgr] = await Promise.all([rt.seccompPath(r.config), rt.manager(r)]);
+  const relay = relayPlanOption(p, o);
   const plan = buildExecPlan(p, {
     initPid: r.pid!,
     spec: r.config,
@@ -25,11 +32,12 @@ export async function exec(rt: RuntimeCore, id: string, proc: Process, o: ExecOp
     preserveFds: fdList(o.preserveFds).length,
     seccompBpf,
     allowTerminalWithoutSocket: !detached,
+    terminalRelay: relay,
   });
   const started = await startPlan(plan, {
     stdio: o.stdio ?? INHERIT,
     preserveFds: fdList(o.preserveFds),
-    detached,
+    detached: detached || !!rt.opts.helperSession,
     helper: rt.opts.helperPath,
     onPid: async (pid) => {
       await mgr?.addProcess(pid);
@@ -37,6 +45,7 @@ export async function exec(rt: RuntimeCore, id: string, proc: Process, o: ExecOp
     stateJson: () => JSON.stringify(rt.store.ociState(r, status)),
   });
   if (o.pidFile) writePidFile(o.pidFile, started.pid);
+  if (relay) o.terminalRelay?.onStarted?.({ resize: started.resize });
   const exited = detached
     ? undefined
     : started.exited.then((e) => {

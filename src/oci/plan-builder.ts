@@ -8,6 +8,7 @@ import { MS, PROPAGATION, parseMountOptions } from './mappings/mount-options.js'
 import { JOIN_ORDER, NS_TYPE } from './mappings/namespaces.js';
 import { RLIMITS, rlimitValue } from './mappings/rlimits.js';
 import { DEFAULT_DEV_SYMLINKS, containerDevices } from './devices.js';
+import { relayRecord } from './terminal.js';
 import type { Hook, Mount, NamespaceKind, Process, Spec } from './spec.js';
 
 export interface CgroupMountInfo {
@@ -26,6 +27,8 @@ export interface ProcessPlanOptions {
   seccompBpf?: string;
   /** Whether the process should get the caller's terminal (terminal:true without a console socket). */
   allowTerminalWithoutSocket?: boolean;
+  /** terminal:true without a console socket: a pty of its own, relayed by the helper (see terminal.ts). */
+  terminalRelay?: { stdin: boolean };
 }
 
 export interface CreatePlanOptions extends ProcessPlanOptions {
@@ -140,7 +143,14 @@ function processRecords(process: Process, o: ProcessPlanOptions, path = 'process
   }
   if (process.terminal) {
     if (o.consoleSocket) out.push({ op: 'console-socket', path: o.consoleSocket });
-    else if (!o.allowTerminalWithoutSocket) {
+    else if (o.terminalRelay) {
+      if (o.detached)
+        throw new OciError(
+          'a relayed terminal needs a foreground process (detached false)',
+          `${path}.terminal`,
+        );
+      out.push(relayRecord(process, o.terminalRelay.stdin));
+    } else if (!o.allowTerminalWithoutSocket) {
       throw new OciError(
         'needs --console-socket (a terminal is requested and the container is detached)',
         `${path}.terminal`,
@@ -247,6 +257,7 @@ function mountRecords(spec: Spec, o: CreatePlanOptions): PlanRecord[] {
   const newNet = !!hasNs(spec, 'network') && !hasNs(spec, 'network')!.path;
   const newCgroupNs = !!hasNs(spec, 'cgroup');
   for (const [i, m] of (spec.mounts ?? []).entries()) {
+    if (isRootMount(m)) continue; // rootfsMountRecord
     if (m.uidMappings?.length || m.gidMappings?.length) {
       throw new OciError('id-mapped mounts are not supported', `mounts[${i}].uidMappings`);
     }
@@ -296,6 +307,33 @@ function mountRecords(spec: Spec, o: CreatePlanOptions): PlanRecord[] {
     });
   }
   return out;
+}
+
+const isRootMount = (m: Mount): boolean => m.destination.replace(/\/+$/, '') === '';
+
+/**
+ * A mount at `/` is the root filesystem itself (an overlay over image layers): the helper mounts
+ * it onto root.path in the container's new mount namespace, so the host never has it mounted and
+ * nothing is left to unmount when the container is gone. Only a filesystem (no bind), only once.
+ */
+function rootfsMountRecord(spec: Spec): PlanRecord[] {
+  const all = (spec.mounts ?? []).map((m, i) => [m, i] as const).filter(([m]) => isRootMount(m));
+  if (all.length === 0) return [];
+  const [m, i] = all[0]!;
+  const p = `mounts[${i}]`;
+  if (all.length > 1) throw new OciError('only one mount may have destination "/"', `mounts[${all[1]![1]}]`);
+  const opts = parseMountOptions(m.options);
+  if (m.type === 'bind' || opts.flags & MS.BIND)
+    throw new OciError('the root filesystem cannot be a bind mount: use root.path', p);
+  if (!m.type) throw new OciError('must name the filesystem type of the root filesystem', `${p}.type`);
+  if (opts.flags || opts.propagation)
+    throw new OciError(
+      'flags of the root filesystem belong in root.readonly, not in its options',
+      `${p}.options`,
+    );
+  if (hasNs(spec, 'mount')?.path)
+    throw new OciError('a root filesystem mount needs a new mount namespace (not a joined one)', p);
+  return [{ op: 'rootfs-mount', source: m.source ?? m.type, fstype: m.type, data: opts.data }];
 }
 
 function deviceRecords(spec: Spec): PlanRecord[] {
@@ -381,6 +419,7 @@ export function buildCreatePlan(spec: Spec, o: CreatePlanOptions): Plan {
   const prop = spec.linux?.rootfsPropagation;
   plan.push({ op: 'rootfs-propagation', flags: prop ? PROPAGATION[prop]! | MS.REC : MS.SLAVE | MS.REC });
   plan.push({ op: 'rootfs', path: rootfsPath(spec, o.bundle) });
+  plan.push(...rootfsMountRecord(spec));
   plan.push(...mountRecords(spec, o));
   plan.push(...deviceRecords(spec));
   plan.push(...sysctlRecords(spec));

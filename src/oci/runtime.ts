@@ -10,6 +10,7 @@ import { features, type Features } from './features.js';
 import * as lifecycle from './lifecycle.js';
 import type { StdioSpec } from './kernel.js';
 import type { ContainerStatus, OciState, Process, Spec } from './spec.js';
+import type { TerminalRelay } from './terminal.js';
 import type { StateStore } from './state.js';
 
 export { DEFAULT_ROOT } from './core.js';
@@ -23,10 +24,18 @@ export interface RuntimeOptions {
   cgroupRoot?: string;
   /** Path of corral-helper (default: the driver's). */
   helperPath?: string;
+  /**
+   * Start every helper in a session of its own (setsid), also those that stay to wait for their
+   * container: a long-running caller's terminal (^C) and process-group signals never reach them,
+   * and they outlive it (the node agent).
+   */
+  helperSession?: boolean;
   log?: (level: LogLevel, msg: string) => void;
 }
 
 export interface CreateOptions {
+  /** process.terminal without a console socket: the helper relays a pty of the container's own. */
+  terminalRelay?: TerminalRelay;
   pidFile?: string;
   consoleSocket?: string;
   noPivot?: boolean;
@@ -44,6 +53,8 @@ export interface CreateOptions {
 }
 
 export interface ExecOptions {
+  /** A pty relayed by the helper (see CreateOptions.terminalRelay). */
+  terminalRelay?: TerminalRelay;
   tty?: boolean;
   consoleSocket?: string;
   detach?: boolean;

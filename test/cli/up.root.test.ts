@@ -1,17 +1,63 @@
 // Acceptance for `corral up`: the API server and the node agent in one process, driven by the
 // real kubectl with the kubeconfig it writes — run a pod, see it Running on a Ready node, read
-// its log, exec into it (exit codes, hostname), delete it and see its processes gone.
+// its log, exec into it (exit codes, hostname), delete it and see its processes gone. The agent
+// does all of it as system:node:<name> (its NetworkPolicy watch as system:corral:network-policy),
+// and the pod's ServiceAccount token file authenticates against the API server.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { openCgroups } from '../../src/kernel/cgroup/index.js';
 import { removeCgroupTree } from '../support/cgroup-root.js';
 import { execProgram } from '../peers/exec.js';
 import { unmountBelow } from '../peers/podman.js';
-import { CORRAL_MAIN, isRoot } from './support.js';
+import { isRoot } from './support.js';
+
+// The CLI of the build this test belongs to (dist/ or another --outDir).
+const CORRAL_MAIN = join(dirname(fileURLToPath(import.meta.url)), '../../src/cli/main.js');
+
+/** The user (CN) and groups (O) of the client certificate in a kubeconfig. */
+function certSubject(kubeconfig: string): string {
+  const cfg = JSON.parse(readFileSync(kubeconfig, 'utf8')) as {
+    users: { user: { 'client-certificate-data': string } }[];
+  };
+  const pem = Buffer.from(cfg.users[0]!.user['client-certificate-data'], 'base64').toString();
+  return execFileSync('openssl', ['x509', '-noout', '-subject', '-nameopt', 'RFC2253'], {
+    input: pem,
+    encoding: 'utf8',
+  })
+    .trim()
+    .replace(/^subject=\s*/, '');
+}
+
+/** Who a bearer token is to the API server (SelfSubjectReview), or the HTTP status. */
+function whoAmI(server: string, ca: string, token: string): Promise<string | number> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(`${server}/apis/authentication.k8s.io/v1/selfsubjectreviews`, {
+      method: 'POST',
+      ca,
+      agent: false,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    });
+    req.on('error', reject);
+    req.on('response', (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () =>
+        resolve(
+          res.statusCode === 201
+            ? (JSON.parse(body) as { status: { userInfo: { username: string } } }).status.userInfo.username
+            : (res.statusCode ?? 0),
+        ),
+      );
+    });
+    req.end(JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' }));
+  });
+}
 
 /** Every process in the cgroup tree below `root` (only our pods live there). */
 function podProcesses(root: string): number[] {
@@ -132,6 +178,9 @@ test(
       spec: { holderIdentity: string };
     };
     assert.equal(lease.spec.holderIdentity, 'up-node');
+    // The agent is no admin: its own identities, minted from the cluster CA.
+    assert.equal(certSubject(join(dataDir, 'node.kubeconfig')), 'CN=system:node:up-node,O=system:nodes');
+    assert.equal(certSubject(join(dataDir, 'network-policy.kubeconfig')), 'CN=system:corral:network-policy');
 
     await ok(['run', 'p', '--image=busybox', '--restart=Never', '--', 'sh', '-c', 'echo hi; sleep 30']);
     const pod = await waitFor('pod p Running', async () => {
@@ -153,6 +202,26 @@ test(
     assert.match(await ok(['get', 'pod', 'p']), /p\s+1\/1\s+Running\s+0/);
 
     await waitFor('the log', async () => (await kubectl(['logs', 'p'])).stdout === 'hi\n');
+
+    // The pod's ServiceAccount token: in the container, on the host side of its volume, and good
+    // for the API server as system:serviceaccount:default:default.
+    const sa = '/var/run/secrets/kubernetes.io/serviceaccount';
+    const token = await ok(['exec', 'p', '--', 'cat', `${sa}/token`]);
+    assert.match(token, /^ey[\w-]+\.[\w-]+\.[\w-]+$/);
+    assert.equal(await ok(['exec', 'p', '--', 'cat', `${sa}/namespace`]), 'default');
+    assert.match(await ok(['exec', 'p', '--', 'cat', `${sa}/ca.crt`]), /BEGIN CERTIFICATE/);
+    const uid = (await ok(['get', 'pod', 'p', '-o', 'jsonpath={.metadata.uid}'])).trim();
+    const projected = join(dataDir, 'pods', uid, 'volumes', 'kubernetes.io~projected');
+    const vol = readdirSync(projected).find((d) => d.startsWith('kube-api-access-'));
+    assert.ok(vol, `a kube-api-access volume under ${projected}`);
+    assert.equal(readFileSync(join(projected, vol, 'token'), 'utf8'), token);
+    const server = (
+      JSON.parse(readFileSync(join(dataDir, 'kubeconfig'), 'utf8')) as {
+        clusters: { cluster: { server: string } }[];
+      }
+    ).clusters[0]!.cluster.server;
+    const ca = readFileSync(join(dataDir, 'pki', 'ca.crt'), 'utf8');
+    assert.equal(await whoAmI(server, ca, token), 'system:serviceaccount:default:default');
 
     const three = await kubectl(['exec', 'p', '--', 'sh', '-c', 'echo out; echo err >&2; exit 3']);
     assert.equal(three.code, 3, three.stderr);

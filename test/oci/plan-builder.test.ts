@@ -398,3 +398,50 @@ test('the loopback annotation brings lo up only in a network namespace the conta
   );
   assert.equal(find(buildCreatePlan(s, opts), 'loopback-up').length, 0);
 });
+
+test('a mount at / becomes the rootfs-mount record, not a mount inside the rootfs', () => {
+  const s = base();
+  s.mounts = [
+    {
+      destination: '/',
+      type: 'overlay',
+      source: 'overlay',
+      options: ['lowerdir=/l', 'upperdir=/u', 'workdir=/w'],
+    },
+    ...s.mounts!,
+  ];
+  const p = buildCreatePlan(s, opts);
+  assert.deepEqual(find(p, 'rootfs-mount'), [
+    { op: 'rootfs-mount', source: 'overlay', fstype: 'overlay', data: 'lowerdir=/l,upperdir=/u,workdir=/w' },
+  ]);
+  assert.ok(!find(p, 'mount').some((m) => m.target === '/'));
+  assert.ok(ops(p).indexOf('rootfs-mount') > ops(p).indexOf('rootfs'));
+  assert.match(encodePlan(p), /\nrootfs-mount\toverlay\toverlay\tlowerdir=\/l,upperdir=\/u,workdir=\/w\n/);
+  // Without one, no record.
+  assert.deepEqual(find(buildCreatePlan(base(), opts), 'rootfs-mount'), []);
+});
+
+test('a mount at / must be one filesystem without flags, in a new mount namespace', () => {
+  const withRoot = (m: Spec['mounts'], mutate?: (s: Spec) => void) => {
+    const s = base();
+    s.mounts = [...m!, ...s.mounts!];
+    mutate?.(s);
+    return () => buildCreatePlan(s, opts);
+  };
+  const ov = { destination: '/', type: 'overlay', source: 'overlay', options: ['lowerdir=/l'] };
+  assert.throws(withRoot([{ destination: '/', type: 'bind', source: '/x' }]), /mounts\[0\]: .*bind/);
+  assert.throws(withRoot([ov, ov]), /mounts\[1\]: only one mount/);
+  assert.throws(
+    withRoot([{ ...ov, options: ['ro', 'lowerdir=/l'] }]),
+    /mounts\[0\]\.options: .*root\.readonly/,
+  );
+  assert.throws(withRoot([{ destination: '/' }]), /mounts\[0\]\.type/);
+  assert.throws(
+    withRoot([ov], (s) => {
+      s.linux!.namespaces = s.linux!.namespaces!.map((n) =>
+        n.type === 'mount' ? { ...n, path: '/proc/1/ns/mnt' } : n,
+      );
+    }),
+    /mounts\[0\]: .*new mount namespace/,
+  );
+});

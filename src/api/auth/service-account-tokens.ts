@@ -10,6 +10,8 @@ import { secrets, serviceaccounts } from '../resources/config.js';
 import { pods } from '../resources/pods.js';
 import type { KObject, ResourceDef, UserInfo } from '../resources/types.js';
 import { peekJwt, signJwt, verifyJwt, type SigningKey } from './jwt.js';
+import { nodeNameOf } from './node-authorizer.js';
+import { restrictNodeTokenRequest } from './node-restriction.js';
 import { serviceAccountUsername } from './rbac/resolver.js';
 
 export const DEFAULT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
@@ -74,8 +76,11 @@ export class ServiceAccountTokens {
     }
   }
 
-  /** Answers a TokenRequest for ns/name: the request object with status.token filled in. */
-  async request(ns: string, name: string, tr: KObject): Promise<KObject> {
+  /**
+   * Answers a TokenRequest for ns/name: the request object with status.token filled in. `user`,
+   * the requester, is checked by NodeRestriction when it is a node.
+   */
+  async request(ns: string, name: string, tr: KObject, user?: UserInfo): Promise<KObject> {
     const spec = (tr.spec ?? {}) as {
       audiences?: string[];
       expirationSeconds?: number;
@@ -108,6 +113,13 @@ export class ServiceAccountTokens {
     if (ref && !ref.name)
       errs.push({ type: 'FieldValueRequired', field: 'spec.boundObjectRef.name', detail: '' });
     if (errs.length) throw invalid('TokenRequest', 'authentication.k8s.io', name, errs);
+    if (user && nodeNameOf(user))
+      restrictNodeTokenRequest(
+        user,
+        name,
+        ref,
+        ref?.kind === 'Pod' && ref.name ? await this.lookup(pods, ns, ref.name) : undefined,
+      );
 
     const sa = await this.lookup(serviceaccounts, ns, name);
     if (!sa) throw notFound({ group: '', plural: 'serviceaccounts' }, name);

@@ -5,9 +5,10 @@
 // That works when both run on one machine (`corral up`, or `corral server` + `corral node` side
 // by side); an agent on another machine needs a TLS endpoint (kubelet :10250) — not built yet.
 //
-// Exec speaks WebSocket `v5.channel.k8s.io` to the client (channel byte first: 0 stdin,
-// 1 stdout, 2 stderr, 3 status, 4 resize, 255 close-stdin) and the endpoint's own framing to the
-// agent (stdin raw with half-close for EOF; frames 1/2 output, 3 exit code as text).
+// Exec and attach speak WebSocket `v5.channel.k8s.io` to the client (channel byte first: 0 stdin,
+// 1 stdout, 2 stderr, 3 status, 4 resize as JSON {"Width","Height"}, 255 close-stdin) and the
+// endpoint's own framing to the agent (src/node/endpoint.ts: stdin raw with half-close for EOF, or
+// with tty=true frames 0 stdin / 4 "ROWS COLS"; frames 1/2 output, 3 exit code as text).
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { ApiError, badRequest } from '../errors.js';
@@ -178,47 +179,107 @@ export async function proxyExec(
 ): Promise<void> {
   const container = containerOf(pod, q);
   const socketPath = await endpointOf(ctx, pod);
+  // Before the protocol check: kubectl retries a refused WebSocket upgrade with SPDY, and this is
+  // the message the user needs either way.
+  if (sub === 'attach' && (q.get('stdin') === 'true' || q.get('stdin') === '1'))
+    throw badRequest(
+      `container ${container}: the corral node agent does not keep a container's stdin open ` +
+        '(spec.containers[].stdin is not supported); attach without -i',
+    );
   const offered = offeredProtocols(req);
   if (!offered.includes(V5)) {
     const how = String(req.headers.upgrade ?? '') || 'none';
     throw badRequest(`unsupported upgrade ${how}: pods/${sub} needs a WebSocket with subprotocol ${V5}`);
   }
-  if (sub === 'attach')
-    throw badRequest('pods/attach is not supported by the corral node agent yet; use exec');
-  const command = q.getAll('command');
-  if (!command.length) throw badRequest('you must specify at least 1 command');
+  const flag = (k: string) => q.get(k) === 'true' || q.get(k) === '1';
+  const wantStdin = flag('stdin');
+  const tty = flag('tty');
   const qs = new URLSearchParams({
     pod: pod.metadata.name ?? '',
     namespace: pod.metadata.namespace ?? 'default',
     container,
-    cmd: JSON.stringify(command),
   });
+  if (sub !== 'attach') {
+    const command = q.getAll('command');
+    if (!command.length) throw badRequest('you must specify at least 1 command');
+    qs.set('cmd', JSON.stringify(command));
+    if (tty) {
+      qs.set('tty', '1');
+      qs.set('stdin', wantStdin ? '1' : '0');
+    }
+  }
   const ws = acceptWebSocket(req, V5);
-  const wantStdin = q.get('stdin') === 'true' || q.get('stdin') === '1';
+  // With a tty the agent takes frames: 0 stdin, 4 "ROWS COLS". Without, stdin goes raw.
+  const framed = sub === 'exec' && tty;
+  const toNode = (stream: 0 | 4, data: Buffer): Buffer => (framed ? nodeFrame(stream, data) : data);
   let node: Socket | undefined;
   const pendingIn: Buffer[] = [];
   let stdinClosed = !wantStdin;
+  let size: { rows: number; cols: number } | undefined;
+  let firstSize: (() => void) | undefined;
   ws.on('message', (m: Buffer) => {
     if (!m.length) return;
-    if (m[0] === 0) {
-      if (node) node.write(m.subarray(1));
-      else pendingIn.push(m.subarray(1));
+    if (m[0] === 0 && wantStdin) {
+      if (node) node.write(toNode(0, m.subarray(1)));
+      else pendingIn.push(toNode(0, m.subarray(1)));
     } else if (m[0] === 255 && m[1] === 0) {
       stdinClosed = true;
-      node?.end();
-    } // 4 (resize): no TTY support yet
+      if (node && framed) node.write(nodeFrame(255, Buffer.alloc(0)));
+      else node?.end();
+    } else if (m[0] === 4 && framed) {
+      const sz = parseResize(m.subarray(1));
+      if (!sz) return;
+      if (node) node.write(toNode(4, Buffer.from(`${sz.rows} ${sz.cols}`)));
+      else size = sz;
+      firstSize?.();
+    }
   });
   ws.on('close', () => node?.destroy());
+  if (framed) {
+    // kubectl sends the terminal's size right after the handshake: start the command with it, so
+    // its first `stty size` is right (a client that sends none only waits this short while).
+    await new Promise<void>((res) => {
+      firstSize = res;
+      setTimeout(res, 500).unref();
+    });
+    firstSize = undefined;
+    if (size) {
+      qs.set('rows', String(size.rows));
+      qs.set('cols', String(size.cols));
+    }
+  }
   try {
-    node = await connectExec(socketPath, `/exec?${qs}`);
+    node = await connectExec(socketPath, `/${sub === 'attach' ? 'attach' : 'exec'}?${qs}`);
   } catch (e) {
     ws.send(status(undefined, (e as Error).message));
     return ws.close(1000);
   }
   if (ws.isClosed) return void node.destroy();
   for (const b of pendingIn) node.write(b);
-  if (stdinClosed) node.end();
-  pumpExec(node, ws);
+  // A tty's stdin ends with frame 255: the connection stays open for resizes.
+  if (stdinClosed && framed) node.write(nodeFrame(255, Buffer.alloc(0)));
+  else if (stdinClosed) node.end();
+  pumpExec(node, ws, sub === 'attach');
+}
+
+function nodeFrame(stream: number, data: Buffer): Buffer {
+  const h = Buffer.alloc(5);
+  h[0] = stream;
+  h.writeUInt32BE(data.length, 1);
+  return Buffer.concat([h, data]);
+}
+
+/** Channel 4 of v5.channel.k8s.io: {"Width":W,"Height":H}. */
+function parseResize(b: Buffer): { rows: number; cols: number } | undefined {
+  try {
+    const v = JSON.parse(b.toString()) as { Width?: unknown; Height?: unknown };
+    const rows = Number(v.Height);
+    const cols = Number(v.Width);
+    if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows <= 0 || cols <= 0) return undefined;
+    return { rows: Math.min(rows, 65535), cols: Math.min(cols, 65535) };
+  } catch {
+    return undefined;
+  }
 }
 
 function connectExec(socketPath: string, path: string): Promise<Socket> {
@@ -239,8 +300,9 @@ function connectExec(socketPath: string, path: string): Promise<Socket> {
   });
 }
 
-/** The agent's frames (1 byte stream, 4 bytes length, data) to WebSocket channel messages. */
-function pumpExec(node: Socket, ws: WebSocketConn): void {
+/** The agent's frames (1 byte stream, 4 bytes length, data) to WebSocket channel messages. An
+ *  attach ends with Success whatever the container's exit code (as the kubelet's attach). */
+function pumpExec(node: Socket, ws: WebSocketConn, attach: boolean): void {
   let buf: Buffer = Buffer.alloc(0);
   let done = false;
   node.on('data', (d: Buffer) => {
@@ -254,7 +316,7 @@ function pumpExec(node: Socket, ws: WebSocketConn): void {
       if (stream === 1 || stream === 2) ws.send(Buffer.concat([Buffer.from([stream]), data]));
       else if (stream === 3) {
         done = true;
-        const code = Number(data.toString());
+        const code = attach ? 0 : Number(data.toString());
         ws.send(status(Number.isInteger(code) ? code : undefined, `exec ended: ${data.toString()}`));
         ws.close(1000);
       }

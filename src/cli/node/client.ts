@@ -26,11 +26,24 @@ export async function getText(dataDir: string, path: string): Promise<{ status: 
   return { status: res.statusCode ?? 0, body };
 }
 
+function frame(stream: number, data: Buffer): Buffer {
+  const h = Buffer.alloc(5);
+  h[0] = stream;
+  h.writeUInt32BE(data.length, 1);
+  return Buffer.concat([h, data]);
+}
+
+/** With `tty`: the path asks for tty=1, stdin goes as frames, and resizes follow `tty.onStarted`. */
+export interface ExecTerminal {
+  onStarted(t: { resize(rows: number, cols: number): void }): void;
+}
+
 /** Run a command in a pod's container; stdin from `input`, output to ours; resolves with its exit code. */
 export function exec(
   dataDir: string,
   path: string,
   input: NodeJS.ReadableStream | undefined,
+  tty?: ExecTerminal,
 ): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request({
@@ -60,10 +73,18 @@ export function exec(
         }
       });
       s.on('close', () => resolve(code ?? 1));
+      const send = (d: Buffer | string): boolean =>
+        s.write(tty ? frame(0, Buffer.isBuffer(d) ? d : Buffer.from(d)) : d);
+      tty?.onStarted({
+        resize: (rows, cols) => {
+          if (!s.writableEnded) s.write(frame(4, Buffer.from(`${rows} ${cols}`)));
+        },
+      });
+      s.on('close', () => input?.pause());
       if (input) {
-        input.on('data', (d) => s.write(d));
+        input.on('data', (d: Buffer | string) => send(d));
         input.on('end', () => s.end());
-      } else s.end();
+      } else if (!tty) s.end(); // with a tty the stream stays open for resizes
     });
     req.end();
   });

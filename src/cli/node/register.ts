@@ -3,7 +3,7 @@
 //   corral node --kubeconfig F [--server URL]  run the pods an API server binds to this node
 //   corral node pods [-o json]           pod status from the running agent
 //   corral node logs POD [CTR] [-f]      a container's log
-//   corral node exec POD [-c CTR] [-i] -- CMD...
+//   corral node exec POD [-c CTR] [-i] [-t] -- CMD...
 import type { Command } from 'commander';
 
 async function act(fn: () => Promise<number | void>): Promise<void> {
@@ -24,6 +24,7 @@ export function registerNodeCommands(program: Command, dataDir: () => string): v
     )
     .option('--manifests <dir>', 'directory of Pod/ConfigMap/Secret manifests (YAML)')
     .option('--kubeconfig <file>', 'join the API server of this kubeconfig instead of reading manifests')
+    .option('--policy-kubeconfig <file>', 'credentials for the NetworkPolicy watch (default: --kubeconfig)')
     .option('--server <url>', "API server URL (overrides the kubeconfig's)")
     .option('--cgroup-root <path>', "Corral's cgroup root (env CORRAL_CGROUP_ROOT)")
     .option('--node-name <name>', 'the Node name and spec.nodeName for field references (default: hostname)')
@@ -45,6 +46,7 @@ export function registerNodeCommands(program: Command, dataDir: () => string): v
       (o: {
         manifests?: string;
         kubeconfig?: string;
+        policyKubeconfig?: string;
         server?: string;
         cgroupRoot?: string;
         nodeName?: string;
@@ -78,6 +80,7 @@ export function registerNodeCommands(program: Command, dataDir: () => string): v
             return runClusterAgent({
               ...common,
               kubeconfig: o.kubeconfig,
+              ...(o.policyKubeconfig ? { policyKubeconfig: o.policyKubeconfig } : {}),
               ...(o.server ? { server: o.server } : {}),
             });
           }
@@ -135,18 +138,36 @@ export function registerNodeCommands(program: Command, dataDir: () => string): v
     .argument('<cmd...>')
     .option('-c, --container <name>', 'container (default: the first)')
     .option('-i, --stdin', 'pass stdin')
-    .option('-t, --tty', 'allocate a terminal (not supported yet: ignored)')
+    .option('-t, --tty', 'allocate a terminal (a pty of its own, sized like ours)')
     .option('-n, --namespace <ns>', 'namespace', 'default')
-    .action((pod: string, cmd: string[], o: { container?: string; stdin?: boolean; namespace: string }) =>
-      act(async () => {
-        const { exec } = await import('./client.js');
-        const qs = new URLSearchParams({
-          pod,
-          namespace: o.namespace,
-          container: o.container ?? '',
-          cmd: JSON.stringify(cmd),
-        });
-        return exec(dataDir(), `/exec?${qs}`, o.stdin ? process.stdin : undefined);
-      }),
+    .action(
+      (
+        pod: string,
+        cmd: string[],
+        o: { container?: string; stdin?: boolean; tty?: boolean; namespace: string },
+      ) =>
+        act(async () => {
+          const { exec } = await import('./client.js');
+          const qs = new URLSearchParams({
+            pod,
+            namespace: o.namespace,
+            container: o.container ?? '',
+            cmd: JSON.stringify(cmd),
+          });
+          if (!o.tty) return exec(dataDir(), `/exec?${qs}`, o.stdin ? process.stdin : undefined);
+          const { callerTerminal } = await import('../tty.js');
+          const term = callerTerminal(!!o.stdin);
+          qs.set('tty', '1');
+          qs.set('stdin', o.stdin ? '1' : '0');
+          if (term.rows && term.cols) {
+            qs.set('rows', String(term.rows));
+            qs.set('cols', String(term.cols));
+          }
+          try {
+            return await exec(dataDir(), `/exec?${qs}`, o.stdin ? process.stdin : undefined, term);
+          } finally {
+            term.restore();
+          }
+        }),
     );
 }

@@ -99,6 +99,8 @@ export interface StartedPlan {
   exited: Promise<HelperExit>;
   /** Let the caller's event loop end without waiting for the helper (then `exited` may never settle). */
   unref(): void;
+  /** With a `terminal-relay` plan: set the pty's window size (a `winsize` line on the sync socket). */
+  resize(rows: number, cols: number): void;
 }
 
 function preserveCount(plan: Plan): number {
@@ -200,6 +202,7 @@ export function startPlan(plan: Plan, opts: StartPlanOptions): Promise<StartedPl
               child.unref();
               sync.unref();
             },
+            resize: (rows, cols) => send(['winsize', String(Math.trunc(rows)), String(Math.trunc(cols))]),
           });
         case 'error': {
           const err = new HelperError(msg.step, msg.message);

@@ -26,6 +26,8 @@ export type PlanRecord =
   | { op: 'hostname' | 'domainname'; name: string }
   | { op: 'rootfs-propagation'; flags: number }
   | { op: 'rootfs'; path: string }
+  /** Mounted onto the rootfs in the container's mount namespace, before the rootfs bind. */
+  | { op: 'rootfs-mount'; source: string; fstype: string; data: string }
   | {
       op: 'mount';
       source: string;
@@ -56,6 +58,7 @@ export type PlanRecord =
   | { op: 'loopback-up' }
   | { op: 'rlimit'; resource: number; soft: bigint | -1; hard: bigint | -1 }
   | { op: 'console-socket'; path: string }
+  | { op: 'terminal-relay'; rows: number; cols: number; stdin: boolean }
   | { op: 'preserve-fds'; count: number }
   | { op: 'exec-fifo'; path: string }
   | { op: 'user'; uid: number; gid: number }
@@ -120,6 +123,8 @@ function fields(r: PlanRecord): (string | number | bigint)[] {
       return [r.op, r.name];
     case 'rootfs-propagation':
       return [r.op, r.flags];
+    case 'rootfs-mount':
+      return [r.op, r.source, r.fstype, r.data];
     case 'mount':
       return [r.op, r.source, r.target, r.fstype, r.flags, r.propagation, r.data];
     case 'mkdir':
@@ -151,6 +156,8 @@ function fields(r: PlanRecord): (string | number | bigint)[] {
       return [r.op, r.resource, r.soft, r.hard];
     case 'preserve-fds':
       return [r.op, r.count];
+    case 'terminal-relay':
+      return [r.op, r.rows, r.cols, r.stdin ? 1 : 0];
     case 'user':
       return [r.op, r.uid, r.gid];
     case 'groups':

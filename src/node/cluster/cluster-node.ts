@@ -1,6 +1,9 @@
 // The node agent joined to an API server: the Node object and its heartbeats, pods from the API
 // (ApiPodSource) instead of a manifests directory, status reports back, and the local endpoint
-// whose socket the API server uses for logs and exec.
+// whose socket the API server uses for logs and exec. It acts as the kubelet does, as
+// `system:node:<name>` (what the Node authorizer allows); NetworkPolicy needs every namespace,
+// policy and pod, which a node may not read, so that watch may use its own identity
+// (`policyKubeconfig`, e.g. system:corral:network-policy).
 import type { Server } from 'node:http';
 import { hostname } from 'node:os';
 import { NodeAgent, type AgentOptions } from '../agent.js';
@@ -10,17 +13,25 @@ import { ApiPodSource } from './pod-source.js';
 import { ApiPolicySource } from './policy-source.js';
 import { NodeRegistration } from './registration.js';
 import { StatusReporter } from './status-reporter.js';
+import { ServiceAccountTokenManager, type TokenManagerOptions } from './token-manager.js';
 
 export interface ClusterNodeOptions extends Omit<AgentOptions, 'manifestsDir' | 'source'> {
   kubeconfig: string;
-  /** Overrides the kubeconfig's server URL. */
+  /** Credentials for the NetworkPolicy watch (cluster-wide reads); default: `kubeconfig`. */
+  policyKubeconfig?: string;
+  /** Overrides the kubeconfigs' server URL. */
   server?: string;
   statusEveryMs?: number;
+  /** How often referenced ConfigMaps and Secrets are read again (default 10 s). */
+  objectResyncMs?: number;
+  tokenRefresh?: TokenManagerOptions['refreshDelay'];
 }
 
 export class ClusterNode {
   readonly agent: NodeAgent;
   readonly client: KubeClient;
+  private readonly policyClient: KubeClient;
+  private readonly tokens: ServiceAccountTokenManager;
   readonly nodeName: string;
   private readonly source: ApiPodSource;
   private readonly registration: NodeRegistration;
@@ -32,29 +43,37 @@ export class ClusterNode {
     const log = o.log ?? ((m: string) => process.stderr.write(`corral node: ${m}\n`));
     this.nodeName = (o.nodeName ?? hostname()).toLowerCase();
     this.client = KubeClient.fromKubeconfig(o.kubeconfig, o.server);
-    this.source = new ApiPodSource(
-      this.client,
-      this.nodeName,
-      (uid) => this.agent.pods().some((p) => p.uid === uid),
+    this.policyClient = o.policyKubeconfig
+      ? KubeClient.fromKubeconfig(o.policyKubeconfig, o.server)
+      : this.client;
+    this.tokens = new ServiceAccountTokenManager(this.client, log, {
+      ...(o.tokenRefresh ? { refreshDelay: o.tokenRefresh } : {}),
+    });
+    this.source = new ApiPodSource(this.client, this.nodeName, {
+      running: (uid) => this.agent.pods().some((p) => p.uid === uid),
       log,
       // A DELETE's grace period (kubectl delete --grace-period) overrides the pod's own: the
       // worker reads it from its pod spec when it stops the containers.
-      (pod, grace) => {
+      deleting: (pod, grace) => {
         const w = this.agent.worker(pod.metadata.name, pod.metadata.namespace);
         if (w && w.uid === pod.metadata.uid) {
           const cur = w.pod.spec.terminationGracePeriodSeconds ?? 30;
           w.pod.spec.terminationGracePeriodSeconds = Math.min(cur, grace);
         }
       },
-    );
+      tokens: this.tokens,
+      ...(o.objectResyncMs ? { objectResyncMs: o.objectResyncMs } : {}),
+    });
     this.agent = new NodeAgent({
       ...o,
       nodeName: this.nodeName,
       log,
       source: (onChange) => this.source.bind(onChange),
     });
+    // Volume setup asks the agent's object source for tokens; only a cluster node has them.
+    this.agent.ctx.objects.tokens = this.tokens;
     if (this.agent.policyFeed)
-      this.policySource = new ApiPolicySource(this.client, this.agent.policyFeed, log);
+      this.policySource = new ApiPolicySource(this.policyClient, this.agent.policyFeed, log);
     this.registration = new NodeRegistration(this.client, {
       nodeName: this.nodeName,
       endpointSocket: socketPath(o.dataDir),
@@ -85,8 +104,10 @@ export class ClusterNode {
     await this.reporter.stop();
     await this.registration.stop();
     await this.agent.shutdown(o);
+    this.tokens.stop();
     this.endpoint?.closeAllConnections();
     await new Promise<void>((res) => (this.endpoint ? this.endpoint.close(() => res()) : res()));
     this.client.close();
+    if (this.policyClient !== this.client) this.policyClient.close();
   }
 }

@@ -1,33 +1,49 @@
 // The agent's pods from the API server: list+watch of the pods bound to this node
-// (fieldSelector spec.nodeName=<node>) and of the ConfigMaps and Secrets, turned into the same
-// `Desired` snapshots the manifests directory gives. A pod being deleted (deletionTimestamp) is
-// left out, so the agent stops it; a finished pod the agent no longer knows (an agent restart
-// after it ended) is left out too, so it is not run a second time.
+// (fieldSelector spec.nodeName=<node>) turned into the same `Desired` snapshots the manifests
+// directory gives, with the ConfigMaps and Secrets those pods reference (fetched per name, see
+// object-cache.ts). A new pod joins the snapshot once its objects have been fetched, and its
+// ServiceAccount tokens are requested as soon as it is seen (token-manager.ts). A pod being
+// deleted (deletionTimestamp) is left out, so the agent stops it; a finished pod the agent no
+// longer knows (an agent restart after it ended) is left out too, so it is not run a second time.
 import type { Desired } from '../watcher.js';
 import type { ConfigMap, Pod, Secret } from '../types.js';
 import type { KubeClient, KubeObject, WatchEvent } from './client.js';
+import { ReferencedObjects } from './object-cache.js';
+import type { ServiceAccountTokenManager } from './token-manager.js';
 
 const key = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+
+export interface ApiPodSourceOptions {
+  /** Whether the agent runs this pod uid now. */
+  running: (uid: string) => boolean;
+  log: (m: string) => void;
+  /** A pod got a deletionTimestamp: the grace period its stop should use. */
+  deleting?: (pod: KubeObject, graceSeconds: number) => void;
+  /** Requests the tokens of projected serviceAccountToken sources ahead of volume setup. */
+  tokens?: ServiceAccountTokenManager;
+  /** How often referenced ConfigMaps and Secrets are read again (default 10 s). */
+  objectResyncMs?: number;
+}
 
 export class ApiPodSource {
   /** The node's pods by uid, as last seen. */
   readonly pods = new Map<string, KubeObject>();
-  private readonly configMaps = new Map<string, KubeObject>();
-  private readonly secrets = new Map<string, KubeObject>();
-  private informers: { stop(): void }[] = [];
+  private readonly objects: ReferencedObjects;
+  private informer?: { stop(): void };
   private pending?: NodeJS.Timeout;
-  private synced = new Set<string>();
+  private synced = false;
+  private sent = false;
+  /** Pods handed to the agent: they stay in every snapshot while they exist. */
+  private handed = new Set<string>();
   private onChange: (d: Desired) => void = () => undefined;
 
   constructor(
     private readonly client: KubeClient,
     private readonly nodeName: string,
-    /** Whether the agent runs this pod uid now. */
-    private readonly running: (uid: string) => boolean,
-    private readonly log: (m: string) => void,
-    /** A pod got a deletionTimestamp: the grace period its stop should use. */
-    private readonly deleting: (pod: KubeObject, graceSeconds: number) => void = () => undefined,
-  ) {}
+    private readonly o: ApiPodSourceOptions,
+  ) {
+    this.objects = new ReferencedObjects(client, o.log, () => this.soon(), o.objectResyncMs);
+  }
 
   /** The agent's `source` hook. */
   bind(onChange: (d: Desired) => void): { start(): void; stop(): void } {
@@ -35,49 +51,58 @@ export class ApiPodSource {
     return { start: () => this.start(), stop: () => this.stop() };
   }
 
-  private cache(
-    name: string,
-    path: string,
-    map: Map<string, KubeObject>,
-    id: (o: KubeObject) => string,
-  ): { stop(): void } {
-    return this.client.informer(
-      path,
-      (items) => {
-        map.clear();
-        for (const o of items) map.set(id(o), o);
-        this.synced.add(name);
-        this.soon();
-      },
-      (e: WatchEvent) => {
-        if (e.type === 'DELETED') map.delete(id(e.object));
-        else map.set(id(e.object), e.object);
-        this.soon();
-      },
-      (e) => this.log(`${name}: ${e.message}`),
-    );
+  /** The pod set changed: fetch what new pods need, forget what gone pods needed. */
+  private podsChanged(): void {
+    const live = [...this.pods.values()].filter((p) => !p.metadata.deletionTimestamp);
+    this.objects.track(live);
+    for (const p of live) if (!this.handed.has(p.metadata.uid!)) this.o.tokens?.prefetch(p);
+    const uids = new Set(this.pods.keys());
+    this.o.tokens?.retain(uids);
+    for (const u of this.handed) if (!uids.has(u)) this.handed.delete(u);
+    this.soon();
   }
 
   start(): void {
     const sel = encodeURIComponent(`spec.nodeName=${this.nodeName}`);
-    this.informers = [
-      this.cache('pods', `/api/v1/pods?fieldSelector=${sel}`, this.pods, (o) => o.metadata.uid ?? key(o)),
-      this.cache('configmaps', '/api/v1/configmaps', this.configMaps, key),
-      this.cache('secrets', '/api/v1/secrets', this.secrets, key),
-    ];
+    const id = (o: KubeObject) => o.metadata.uid ?? key(o);
+    this.objects.start();
+    this.informer = this.client.informer(
+      `/api/v1/pods?fieldSelector=${sel}`,
+      (items) => {
+        this.pods.clear();
+        for (const o of items) this.pods.set(id(o), o);
+        this.synced = true;
+        this.podsChanged();
+      },
+      (e: WatchEvent) => {
+        if (e.type === 'DELETED') this.pods.delete(id(e.object));
+        else this.pods.set(id(e.object), e.object);
+        this.podsChanged();
+      },
+      (e) => this.o.log(`pods: ${e.message}`),
+    );
   }
 
   stop(): void {
-    for (const i of this.informers) i.stop();
-    this.informers = [];
+    this.informer?.stop();
+    this.informer = undefined;
+    this.objects.stop();
     clearTimeout(this.pending);
   }
 
-  /** Coalesce bursts of events into one snapshot; none before all three lists arrived. */
+  /**
+   * Coalesce bursts of events into one snapshot; none before the pod list arrived, and the first
+   * not before every pod's objects did: the agent's first sync stops recorded pods it is not
+   * given, so a pod it runs since before a restart must not be held back.
+   */
   private soon(): void {
-    if (this.synced.size < 3) return;
+    if (!this.synced) return;
+    if (!this.sent && ![...this.pods.values()].every((p) => this.objects.ready(p))) return;
     clearTimeout(this.pending);
-    this.pending = setTimeout(() => this.onChange(this.desired()), 20);
+    this.pending = setTimeout(() => {
+      this.sent = true;
+      this.onChange(this.desired());
+    }, 20);
   }
 
   /** Re-send the snapshot (the agent's view of what runs changed). */
@@ -91,11 +116,14 @@ export class ApiPodSource {
       const uid = p.metadata.uid!;
       if (p.metadata.deletionTimestamp) {
         const grace = p.metadata.deletionGracePeriodSeconds;
-        if (typeof grace === 'number') this.deleting(p, grace);
+        if (typeof grace === 'number') this.o.deleting?.(p, grace);
         continue;
       }
       const phase = (p.status as { phase?: string } | undefined)?.phase;
-      if ((phase === 'Succeeded' || phase === 'Failed') && !this.running(uid)) continue;
+      if ((phase === 'Succeeded' || phase === 'Failed') && !this.o.running(uid)) continue;
+      // A new pod waits (outside the snapshot) for its ConfigMaps and Secrets to be fetched.
+      if (!this.handed.has(uid) && !this.objects.ready(p)) continue;
+      this.handed.add(uid);
       pods.push({
         apiVersion: 'v1',
         kind: 'Pod',
@@ -106,8 +134,8 @@ export class ApiPodSource {
     const as = <T>(kind: string, o: KubeObject) => ({ ...o, apiVersion: 'v1', kind }) as unknown as T;
     return {
       pods,
-      configMaps: [...this.configMaps.values()].map((o) => as<ConfigMap>('ConfigMap', o)),
-      secrets: [...this.secrets.values()].map((o) => as<Secret>('Secret', o)),
+      configMaps: this.objects.objects('configmaps').map((o) => as<ConfigMap>('ConfigMap', o)),
+      secrets: this.objects.objects('secrets').map((o) => as<Secret>('Secret', o)),
       // In a cluster, namespaces and policies reach the policy engine through their own watch.
       namespaces: [],
       networkPolicies: [],

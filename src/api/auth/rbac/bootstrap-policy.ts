@@ -1,6 +1,7 @@
 // kube-apiserver's bootstrap policy (plugin/pkg/auth/authorizer/rbac/bootstrappolicy), for the
 // kinds Corral serves: cluster-admin, the aggregated admin/edit/view roles, discovery, basic-user,
-// public-info-viewer and system:node, with Kubernetes' bindings. Reconciled at every start
+// public-info-viewer and system:node, with Kubernetes' bindings, and Corral's own
+// system:corral:network-policy (the node agent's NetworkPolicy watch). Reconciled at every start
 // additively, as kube-apiserver does for objects annotated autoupdate=true: missing objects are
 // created, missing rules and subjects added back, and anything a user added is kept.
 import type { KObject } from '../../resources/types.js';
@@ -10,6 +11,9 @@ const RBAC = 'rbac.authorization.k8s.io';
 const READ = ['get', 'list', 'watch'];
 const WRITE = ['create', 'delete', 'deletecollection', 'patch', 'update'];
 const ALL = [...READ, ...WRITE];
+
+/** The user (and ClusterRole) of the node agent's NetworkPolicy watch. */
+export const NETWORK_POLICY_USER = 'system:corral:network-policy';
 
 const r = (verbs: string[], apiGroups: string[], resources: string[]): PolicyRule => ({
   verbs,
@@ -158,6 +162,12 @@ export const BOOTSTRAP_CLUSTER_ROLES: KObject[] = [
     r(['create'], [''], ['serviceaccounts/token']),
     r(['create', 'delete', 'get', 'patch', 'update'], ['coordination.k8s.io'], ['leases']),
   ]),
+  // NetworkPolicy enforcement on a node needs every namespace, policy and pod (peers on other
+  // nodes are named by selectors), more than the Node authorizer gives a node: its own user.
+  role(NETWORK_POLICY_USER, [
+    r(READ, [''], ['namespaces', 'pods']),
+    r(READ, ['networking.k8s.io'], ['networkpolicies']),
+  ]),
 ];
 
 const binding = (name: string, role: string, subjects: Array<{ kind: string; name: string }>): KObject => ({
@@ -175,6 +185,7 @@ export const BOOTSTRAP_CLUSTER_ROLE_BINDINGS: KObject[] = [
     { kind: 'Group', name: 'system:unauthenticated' },
   ]),
   binding('system:node', 'system:node', []),
+  binding(NETWORK_POLICY_USER, NETWORK_POLICY_USER, [{ kind: 'User', name: NETWORK_POLICY_USER }]),
 ];
 
 const key = (x: unknown) => JSON.stringify(x);
