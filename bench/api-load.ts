@@ -1,8 +1,10 @@
 // The load generator of bench/api.bench.ts: it runs in the bench process, a separate process
 // from the server, and talks to it over loopback only. Requests go through one keep-alive agent
 // with a fixed number of sockets and a closed loop of that many workers, so at most `concurrency`
-// requests are in flight; every phase is bounded by a request count and a deadline.
+// requests are in flight; every phase is bounded by a request count and a deadline. Plain HTTP,
+// or HTTPS with a client certificate (the server's default mode) when given TLS material.
 import http from 'node:http';
+import https from 'node:https';
 import { performance } from 'node:perf_hooks';
 
 export interface Reply {
@@ -10,19 +12,30 @@ export interface Reply {
   body: Buffer;
 }
 
+/** The cluster CA and the client's certificate and key (PEM), for an https:// server. */
+export interface ClientTls {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+const transport = (base: URL) => (base.protocol === 'https:' ? https : http);
+
 export class Client {
   readonly agent: http.Agent;
   constructor(
     readonly base: URL,
     sockets: number,
+    readonly tls?: ClientTls,
   ) {
-    this.agent = new http.Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets });
+    const o = { keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets };
+    this.agent = base.protocol === 'https:' ? new https.Agent({ ...o, ...tls }) : new http.Agent(o);
   }
 
   request(method: string, path: string, body?: unknown): Promise<Reply> {
     const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     return new Promise((resolve, reject) => {
-      const req = http.request(
+      const req = transport(this.base).request(
         {
           host: this.base.hostname,
           port: this.base.port,
@@ -118,14 +131,16 @@ export async function openWatchers(
   path: string,
   n: number,
   onLine: (watcher: number, line: string) => void,
+  tls?: ClientTls,
 ): Promise<{ close(): void }> {
   const reqs: http.ClientRequest[] = [];
-  const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
+  const o = { keepAlive: false, maxSockets: Infinity };
+  const agent = base.protocol === 'https:' ? new https.Agent({ ...o, ...tls }) : new http.Agent(o);
   const ready: Promise<void>[] = [];
   for (let w = 0; w < n; w++) {
     ready.push(
       new Promise<void>((resolve, reject) => {
-        const req = http.get(
+        const req = transport(base).get(
           { host: base.hostname, port: base.port, path, agent, headers: { Accept: 'application/json' } },
           (res) => {
             if (res.statusCode !== 200) {

@@ -1,22 +1,40 @@
-// The API server through HTTP: `corral server --insecure-http` runs as its own process on a free
-// loopback port, over SQLite (a tmp data dir) and over a throwaway /usr/bin/etcd on loopback.
-// With 10k pods stored it measures GET of one pod, LIST of the 1,000 pods of a namespace,
-// create, update (PUT at the current resourceVersion) and the fan-out of a write to 500 watch
-// streams (write sent → event read by every watcher). The load generator is this process: one
-// keep-alive agent with `--concurrency` sockets and as many workers in a closed loop (so that
-// many requests in flight at most), every phase bounded by a count and a deadline. Latencies are
-// client-side (request sent → body read). Nothing asserts a timing.
+// The API server through HTTP: `corral server` runs as its own process on a free loopback port,
+// over SQLite (a tmp data dir) and over a throwaway /usr/bin/etcd on loopback. By default in the
+// configuration a user gets (`--mode tls`): HTTPS, the admin's client certificate from the
+// kubeconfig the server writes, the RBAC authorizer chain and the default admission chain;
+// `--mode insecure-http` measures `corral server --insecure-http` (plain HTTP, every caller admin,
+// AlwaysAllow; same admission chain). With 10k pods stored it measures GET of one pod, LIST of the
+// 1,000 pods of a namespace, create, update (PUT at the current resourceVersion) and the fan-out
+// of a write to 500 watch streams (write sent → event read by every watcher). The in-process
+// controllers run as always (the scheduler marks the stored pods unschedulable meanwhile: there
+// are no nodes). The load generator is this process: one keep-alive agent with `--concurrency`
+// sockets and as many workers in a closed loop (so that many requests in flight at most), every
+// phase bounded by a count and a deadline. Latencies are client-side (request sent → body read).
+// Nothing asserts a timing.
 //
 //   npm run bench:api -- [--objects 10000] [--concurrency 16] [--seconds 8] [--watchers 500]
-//                        [--only sqlite,etcd] [--cpu-prof DIR]   (DIR gets the server's .cpuprofile)
+//                        [--only sqlite,etcd] [--mode tls|insecure-http]
+//                        [--phases get,list,create,update,watch]   (the fill always runs)
+//                        [--no-settle] [--cpu-prof DIR]   (DIR gets the server's .cpuprofile)
+//
+// After the fill the bench waits until the server idles (the scheduler marking the pods), unless
+// --no-settle: then that background work runs during the first phases. `µs cpu/op` is the server
+// process's CPU time during a phase divided by its operations (background work included).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir, uptime } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { etcdInstalled, startEtcd, type EtcdServer } from '../test/api/storage/etcd-server.js';
-import { Client, closedLoop, openWatchers, percentile, type PhaseResult } from './api-load.js';
+import {
+  Client,
+  closedLoop,
+  openWatchers,
+  percentile,
+  type ClientTls,
+  type PhaseResult,
+} from './api-load.js';
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
@@ -32,6 +50,20 @@ const WATCHERS = Number(arg('watchers') ?? 500);
 const FANOUT_WRITES = 100;
 const only = arg('only')?.split(',');
 const cpuProf = arg('cpu-prof');
+const SETTLE = !process.argv.includes('--no-settle');
+const MODE = arg('mode') ?? 'tls';
+if (MODE !== 'tls' && MODE !== 'insecure-http') {
+  console.error(`--mode: "${MODE}" is not a mode; use tls (the default configuration) or insecure-http`);
+  process.exit(2);
+}
+const PHASES = ['get', 'list', 'create', 'update', 'watch'];
+const phases = arg('phases')?.split(',') ?? PHASES;
+for (const p of phases) {
+  if (!PHASES.includes(p)) {
+    console.error(`--phases: "${p}" is not a phase; use a comma-separated list of ${PHASES.join(', ')}`);
+    process.exit(2);
+  }
+}
 
 const load = () =>
   `uptime ${(uptime() / 3600).toFixed(1)} h, load ${loadavg()
@@ -41,7 +73,26 @@ const load = () =>
 interface Server {
   url: URL;
   child: ChildProcess;
+  /** With --mode tls: the admin's credentials from the kubeconfig the server wrote. */
+  tls?: ClientTls;
   stop(): Promise<void>;
+}
+
+/** The CA and the admin's client certificate and key from DATA_DIR/kubeconfig (JSON). */
+function adminCredentials(dir: string): ClientTls {
+  const cfg = JSON.parse(readFileSync(join(dir, 'kubeconfig'), 'utf8')) as {
+    clusters: { cluster: Record<string, string> }[];
+    users: { user: Record<string, string> }[];
+  };
+  const b64 = (v: string | undefined, what: string) => {
+    if (!v) throw new Error(`${dir}/kubeconfig has no ${what}`);
+    return Buffer.from(v, 'base64').toString();
+  };
+  return {
+    ca: b64(cfg.clusters[0]?.cluster['certificate-authority-data'], 'certificate-authority-data'),
+    cert: b64(cfg.users[0]?.user['client-certificate-data'], 'client-certificate-data'),
+    key: b64(cfg.users[0]?.user['client-key-data'], 'client-key-data'),
+  };
 }
 
 async function startServer(dir: string, datastore: string): Promise<Server> {
@@ -56,7 +107,7 @@ async function startServer(dir: string, datastore: string): Promise<Server> {
       'server',
       '--listen',
       '127.0.0.1:0',
-      '--insecure-http',
+      ...(MODE === 'insecure-http' ? ['--insecure-http'] : []),
       '--datastore',
       datastore,
     ],
@@ -89,7 +140,7 @@ async function startServer(dir: string, datastore: string): Promise<Server> {
         rej(new Error(`corral server exited with ${code}: ${log}`));
       });
     });
-    return { url: new URL(url), child, stop };
+    return { url: new URL(url), child, stop, tls: MODE === 'tls' ? adminCredentials(dir) : undefined };
   } catch (e) {
     await stop();
     throw e;
@@ -137,11 +188,50 @@ interface Row {
   r: PhaseResult;
   /** Items per op (list) for the note. */
   note?: string;
+  /** The server process's CPU time (user + system) during the phase, in ms. */
+  cpuMs?: number;
+}
+
+/** CPU time (user + system) of a process so far, in ms, from /proc (USER_HZ is 100 on Linux). */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the parenthesised command start at field 3; utime and stime are 14 and 15.
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
+
+/**
+ * The server's CPU time per operation is steadier than throughput on a shared machine: other
+ * processes take turns on the cores, but not the server's own work.
+ */
+async function measure(pid: number, run: () => Promise<Row>): Promise<Row> {
+  const c0 = cpuMs(pid);
+  const row = await run();
+  row.cpuMs = cpuMs(pid) - c0;
+  return row;
+}
+
+/**
+ * Waits (at most 180 s) until the server used under 30% of a core in each of two consecutive 2 s
+ * windows (the scheduler's periodic pass over every pod stays below that; marking pods does not);
+ * the seconds waited.
+ */
+async function settle(pid: number): Promise<number> {
+  const t0 = performance.now();
+  let last = cpuMs(pid);
+  let quiet = 0;
+  while (performance.now() - t0 < 180_000 && quiet < 2) {
+    await new Promise((r) => setTimeout(r, 2000));
+    const now = cpuMs(pid);
+    quiet = now - last < 600 ? quiet + 1 : 0;
+    last = now;
+  }
+  return (performance.now() - t0) / 1000;
 }
 
 async function benchBackend(name: string, datastore: string, dir: string): Promise<Row[]> {
   const server = await startServer(dir, datastore);
-  const c = new Client(server.url, CONCURRENCY);
+  const c = new Client(server.url, CONCURRENCY, server.tls);
   const rows: Row[] = [];
   try {
     for (const ns of ['bench-fill', 'bench-list', 'bench-create', 'bench-watch'])
@@ -150,66 +240,62 @@ async function benchBackend(name: string, datastore: string, dir: string): Promi
 
     // Fill: LISTED pods in bench-list, the rest in bench-fill (kept for the update phase).
     const filled: Pod[] = [];
-    const fill = await closedLoop(CONCURRENCY, OBJECTS, 600_000, async (i) => {
-      const ns = i < LISTED ? 'bench-list' : 'bench-fill';
-      const o = await c.json<Pod>('POST', podsPath(ns), pod(ns, `pod-${i}`, i));
-      if (ns === 'bench-fill') filled.push(o);
-    });
-    if (fill.errors) throw new Error(`fill: ${fill.errors} errors, first: ${fill.firstError}`);
-    rows.push({ op: `create (fill 0→${OBJECTS / 1000}k)`, r: fill });
-
-    rows.push({
-      op: 'get one pod',
-      r: await closedLoop(CONCURRENCY, 100_000, PHASE_MS, async (i) => {
-        const n = LISTED + ((i * 7919) % (OBJECTS - LISTED));
-        const r = await c.request('GET', `${podsPath('bench-fill')}/pod-${n}`);
-        if (r.status !== 200) throw new Error(`GET: ${r.status}`);
+    const pid = server.child.pid!;
+    rows.push(
+      await measure(pid, async () => {
+        const fill = await closedLoop(CONCURRENCY, OBJECTS, 600_000, async (i) => {
+          const ns = i < LISTED ? 'bench-list' : 'bench-fill';
+          const o = await c.json<Pod>('POST', podsPath(ns), pod(ns, `pod-${i}`, i));
+          if (ns === 'bench-fill') filled.push(o);
+        });
+        if (fill.errors) throw new Error(`fill: ${fill.errors} errors, first: ${fill.firstError}`);
+        return { op: `create (fill 0→${OBJECTS / 1000}k)`, r: fill };
       }),
-    });
+    );
+    if (SETTLE) {
+      // The scheduler marks every filled pod unschedulable (there are no nodes): let it finish,
+      // so that the phases below measure their own requests.
+      const s = await settle(pid);
+      rows.at(-1)!.note = `then ${s.toFixed(1)} s until the server idled`;
+    }
+
+    if (phases.includes('get'))
+      rows.push(
+        await measure(pid, async () => ({
+          op: 'get one pod',
+          r: await closedLoop(CONCURRENCY, 100_000, PHASE_MS, async (i) => {
+            const n = LISTED + ((i * 7919) % (OBJECTS - LISTED));
+            const r = await c.request('GET', `${podsPath('bench-fill')}/pod-${n}`);
+            if (r.status !== 200) throw new Error(`GET: ${r.status}`);
+          }),
+        })),
+      );
 
     const listConcurrency = Math.min(CONCURRENCY, 4);
-    rows.push({
-      op: `list ${LISTED} pods (c=${listConcurrency})`,
-      r: await closedLoop(listConcurrency, 2_000, PHASE_MS, async () => {
-        const l = await c.json<{ items: unknown[] }>('GET', podsPath('bench-list'));
-        if (l.items.length !== LISTED) throw new Error(`LIST returned ${l.items.length} of ${LISTED}`);
-      }),
-    });
+    if (phases.includes('list'))
+      rows.push(
+        await measure(pid, async () => ({
+          op: `list ${LISTED} pods (c=${listConcurrency})`,
+          r: await closedLoop(listConcurrency, 2_000, PHASE_MS, async () => {
+            const l = await c.json<{ items: unknown[] }>('GET', podsPath('bench-list'));
+            if (l.items.length !== LISTED) throw new Error(`LIST returned ${l.items.length} of ${LISTED}`);
+          }),
+        })),
+      );
 
-    rows.push({
-      op: 'create',
-      r: await closedLoop(CONCURRENCY, 50_000, PHASE_MS, async (i) => {
-        const r = await c.request('POST', podsPath('bench-create'), pod('bench-create', `new-${i}`, i));
-        if (r.status !== 201) throw new Error(`POST: ${r.status} ${r.body.toString().slice(0, 200)}`);
-      }),
-    });
+    if (phases.includes('create'))
+      rows.push(
+        await measure(pid, async () => ({
+          op: 'create',
+          r: await closedLoop(CONCURRENCY, 50_000, PHASE_MS, async (i) => {
+            const r = await c.request('POST', podsPath('bench-create'), pod('bench-create', `new-${i}`, i));
+            if (r.status !== 201) throw new Error(`POST: ${r.status} ${r.body.toString().slice(0, 200)}`);
+          }),
+        })),
+      );
 
-    // Update: PUT with the resourceVersion last seen; workers touch distinct pods (i mod N).
-    // In-process controllers (the scheduler marks unschedulable pods) write pods too: start from
-    // a fresh list, and on a 409 read the pod and PUT again (counted in the note).
-    const fresh = await c.json<{ items: Pod[] }>('GET', podsPath('bench-fill'));
-    filled.splice(0, filled.length, ...fresh.items);
-    let conflicts = 0;
-    const update = await closedLoop(CONCURRENCY, 50_000, PHASE_MS, async (i) => {
-      const k = i % filled.length;
-      let cur = filled[k]!;
-      const path = `${podsPath('bench-fill')}/${cur.metadata.name}`;
-      for (let attempt = 0; ; attempt++) {
-        cur.metadata.labels.round = String(i);
-        const r = await c.request('PUT', path, cur);
-        if (r.status === 200) {
-          filled[k] = JSON.parse(r.body.toString()) as Pod;
-          return;
-        }
-        if (r.status !== 409 || attempt > 3)
-          throw new Error(`PUT: ${r.status} ${r.body.toString().slice(0, 200)}`);
-        conflicts++;
-        cur = await c.json<Pod>('GET', path);
-      }
-    });
-    rows.push({ op: 'update (PUT)', r: update, note: `${conflicts} conflicts retried` });
-
-    rows.push(await fanout(c, server.url));
+    if (phases.includes('update')) rows.push(await measure(pid, () => update(c, filled)));
+    if (phases.includes('watch')) rows.push(await measure(pid, () => fanout(c, server.url, server.tls)));
   } finally {
     c.close();
     await server.stop();
@@ -218,10 +304,39 @@ async function benchBackend(name: string, datastore: string, dir: string): Promi
 }
 
 /**
+ * PUT with the resourceVersion last seen; workers touch distinct pods (i mod N). In-process
+ * controllers (the scheduler marks unschedulable pods) write pods too: start from a fresh list,
+ * and on a 409 read the pod and PUT again (counted in the note).
+ */
+async function update(c: Client, filled: Pod[]): Promise<Row> {
+  const path = (name: string | undefined) => `/api/v1/namespaces/bench-fill/pods/${name}`;
+  const fresh = await c.json<{ items: Pod[] }>('GET', '/api/v1/namespaces/bench-fill/pods');
+  filled.splice(0, filled.length, ...fresh.items);
+  let conflicts = 0;
+  const r = await closedLoop(CONCURRENCY, 50_000, PHASE_MS, async (i) => {
+    const k = i % filled.length;
+    let cur = filled[k]!;
+    for (let attempt = 0; ; attempt++) {
+      cur.metadata.labels.round = String(i);
+      const r = await c.request('PUT', path(cur.metadata.name), cur);
+      if (r.status === 200) {
+        filled[k] = JSON.parse(r.body.toString()) as Pod;
+        return;
+      }
+      if (r.status !== 409 || attempt > 3)
+        throw new Error(`PUT: ${r.status} ${r.body.toString().slice(0, 200)}`);
+      conflicts++;
+      cur = await c.json<Pod>('GET', path(cur.metadata.name));
+    }
+  });
+  return { op: 'update (PUT)', r, note: `${conflicts} conflicts retried` };
+}
+
+/**
  * WATCHERS watch streams on one namespace; FANOUT_WRITES creates there, one after another: each
  * sample is the time from sending the create to the event having been read by every watcher.
  */
-async function fanout(c: Client, base: URL): Promise<Row> {
+async function fanout(c: Client, base: URL, tls: ClientTls | undefined): Promise<Row> {
   const path = '/api/v1/namespaces/bench-watch/pods';
   const { metadata } = await c.json<{ metadata: { resourceVersion: string } }>('GET', `${path}?limit=1`);
   let want = '';
@@ -237,6 +352,7 @@ async function fanout(c: Client, base: URL): Promise<Row> {
       // The name is enough to tell the event without parsing every line.
       if (want && line.includes(want) && ++seen === WATCHERS) done?.();
     },
+    tls,
   );
   const latencies: number[] = [];
   let errors = 0;
@@ -276,7 +392,7 @@ async function fanout(c: Client, base: URL): Promise<Row> {
 
 function table(name: string, rows: Row[]): string[] {
   const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-').padStart(9);
-  return rows.map(({ op, r, note }) =>
+  return rows.map(({ op, r, note, cpuMs }) =>
     [
       name.padEnd(7),
       op.padEnd(26),
@@ -285,6 +401,7 @@ function table(name: string, rows: Row[]): string[] {
       f(percentile(r.latencies, 0.5)),
       f(percentile(r.latencies, 0.99)),
       f(r.ops / r.seconds, 0),
+      f(cpuMs === undefined || !r.ops ? NaN : (cpuMs * 1000) / r.ops, 0),
       note ? `  ${note}` : r.firstError ? `  first error: ${r.firstError.slice(0, 120)}` : '',
     ].join(' '),
   );
@@ -318,8 +435,12 @@ try {
   await etcd?.stop();
   stopAll();
 }
+const how =
+  MODE === 'tls'
+    ? 'HTTPS, admin client certificate, RBAC authorizer (default configuration)'
+    : 'plain HTTP (--insecure-http: every caller admin, AlwaysAllow)';
 console.log(
-  `api over HTTP: ${OBJECTS} pods stored, ${CONCURRENCY} keep-alive connections (closed loop), ` +
+  `api over ${how}; ${OBJECTS} pods stored, ${CONCURRENCY} keep-alive connections (closed loop), ` +
     `${PHASE_MS / 1000} s per phase, latencies in ms (client side)`,
 );
 console.log(`before: ${startLoad}; after: ${load()}`);
@@ -332,6 +453,7 @@ console.log(
     'p50'.padStart(9),
     'p99'.padStart(9),
     'ops/s'.padStart(9),
+    'µs cpu/op'.padStart(9),
   ].join(' '),
 );
 for (const l of lines) console.log(l);

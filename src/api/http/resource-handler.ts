@@ -16,7 +16,7 @@ import { pickRepresentation, type Representation } from './negotiate.js';
 import { applyPatchRequest, defaultManager, patchTypeOf, recordWrite } from './patch.js';
 import { handlePodSubresource, POD_CONNECT_SUBRESOURCES } from './pod-subresources.js';
 import type { ResourceRequest } from './request-info.js';
-import { addWarning, sendJSON } from './respond.js';
+import { addWarning, joinList, sendBytes, sendJSON } from './respond.js';
 import { matcherFor } from './selectors.js';
 import { partialMetadata, toTable, type IncludeObject } from './table.js';
 import { serveWatch } from './watch-handler.js';
@@ -65,7 +65,7 @@ export async function handleResource(
   }
   if (def.plural === 'serviceaccounts' && info.subresource === 'token') {
     if (info.verb !== 'create') throw methodNotSupported(gr, info.verb);
-    return createToken(ctx, info, req, res);
+    return createToken(ctx, rc, info, req, res);
   }
   if (info.subresource && ['proxy'].includes(info.subresource)) {
     throw new ApiError(
@@ -84,34 +84,40 @@ export async function handleResource(
 
   switch (info.verb) {
     case 'get': {
+      if (rep.as === 'object') return sendBytes(res, 200, await store.getJSON(ns, info.name));
       const o = withTypeMeta(def, await store.get(ns, info.name));
       return sendJSON(res, 200, represent(def, [o], rep, q, false, o.metadata.resourceVersion));
     }
     case 'list': {
       if (def.namespaced && !info.namespace && info.resource === 'namespaces') throw notServed();
-      const list = await store.list({
+      const listOpts = {
         namespace: ns || undefined,
         match: matcherFor(def, q.get('labelSelector'), q.get('fieldSelector')),
         limit: intParam(q, 'limit'),
         continue: q.get('continue') ?? undefined,
         resourceVersion: q.get('resourceVersion') ?? undefined,
         resourceVersionMatch: q.get('resourceVersionMatch') ?? undefined,
-      });
-      if (rep.as !== 'object')
+      };
+      if (rep.as !== 'object') {
+        const list = await store.list(listOpts);
         return sendJSON(
           res,
           200,
           represent(def, list.items, rep, q, true, list.resourceVersion, list.continue),
         );
-      return sendJSON(res, 200, {
+      }
+      // The list's envelope around the items' JSON as GET sends it (mostly cached bytes).
+      const list = await store.listJSON(listOpts);
+      const head = JSON.stringify({
         kind: `${def.kind}List`,
         apiVersion: withTypeMeta(def, { metadata: {} }).apiVersion,
         metadata: {
           resourceVersion: list.resourceVersion,
           ...(list.continue ? { continue: list.continue } : {}),
         },
-        items: list.items,
+        items: [],
       });
+      return sendBytes(res, 200, joinList(head, list.items));
     }
     case 'watch': {
       let fieldSelector = q.get('fieldSelector');
@@ -142,7 +148,7 @@ export async function handleResource(
         recordWrite(def, undefined, o, manager(req, opts), ''),
         opts,
       );
-      return sendJSON(res, 201, withTypeMeta(def, created));
+      return sendBytes(res, 201, store.wireJSON(created));
     }
     case 'update': {
       const o = await decodeObject(def, req, q, res);
@@ -152,7 +158,7 @@ export async function handleResource(
         (cur) => recordWrite(def, cur, o, manager(req, opts), info.subresource),
         { ...opts, subresource: info.subresource },
       );
-      return sendJSON(res, 200, withTypeMeta(def, updated));
+      return sendBytes(res, 200, store.wireJSON(updated));
     }
     case 'patch':
       return patch(store, def, ns, info, req, res, q, opts);
@@ -234,7 +240,7 @@ async function patch(
         ),
       { ...opts, subresource: info.subresource },
     );
-    return sendJSON(res, 200, withTypeMeta(def, updated));
+    return sendBytes(res, 200, store.wireJSON(updated));
   } catch (e) {
     // Server-side apply creates what does not exist yet.
     if (!(
@@ -248,7 +254,7 @@ async function patch(
       applyPatchRequest({ def, type, body, current: undefined, fieldManager, force, subresource: '' }),
     );
     o.metadata.name ??= info.name;
-    return sendJSON(res, 201, withTypeMeta(def, await store.create(info.namespace, o, opts)));
+    return sendBytes(res, 201, store.wireJSON(await store.create(info.namespace, o, opts)));
   }
 }
 
@@ -321,6 +327,7 @@ const CREATE_ON_CONNECT = new Set(['exec', 'attach', 'portforward']);
 /** POST serviceaccounts/NAME/token: a TokenRequest, answered with a signed token. */
 async function createToken(
   ctx: ServerContext,
+  rc: RequestContext,
   info: ResourceRequest,
   req: IncomingMessage,
   res: ServerResponse,
@@ -343,7 +350,8 @@ async function createToken(
   }
   const tr = (body && typeof body === 'object' ? body : {}) as KObject;
   tr.metadata ??= {};
-  const answer = await ctx.authn.serviceAccounts.request(info.namespace, info.name, tr);
+  // The requester matters: a node may only have tokens bound to its own pods (NodeRestriction).
+  const answer = await ctx.authn.serviceAccounts.request(info.namespace, info.name, tr, rc.user);
   return sendJSON(res, 201, { ...answer, apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest' });
 }
 

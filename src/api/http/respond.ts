@@ -8,13 +8,38 @@ export function sendJSON(
   body: unknown,
   contentType = 'application/json',
 ): void {
-  const data = Buffer.from(JSON.stringify(body));
+  sendBytes(res, code, Buffer.from(JSON.stringify(body)), contentType);
+}
+
+/** A JSON body already encoded (cached objects, lists assembled from them). */
+export function sendBytes(
+  res: ServerResponse,
+  code: number,
+  data: Buffer,
+  contentType = 'application/json',
+): void {
   res.writeHead(code, {
     'Content-Type': contentType,
     'Content-Length': data.length,
     'Cache-Control': 'no-cache, private',
   });
   res.end(data);
+}
+
+/**
+ * A list's JSON from its envelope, which ends in `"items":[]}` (JSON.stringify of an object whose
+ * last key is an empty items array), and the items' JSON.
+ */
+export function joinList(envelope: string, items: Buffer[]): Buffer {
+  if (!envelope.endsWith('[]}')) throw new Error('joinList: the envelope must end with an empty items array');
+  const parts: Buffer[] = [Buffer.from(envelope.slice(0, -2))];
+  const comma = Buffer.from(',');
+  items.forEach((b, i) => {
+    if (i) parts.push(comma);
+    parts.push(b);
+  });
+  parts.push(Buffer.from(']}'));
+  return Buffer.concat(parts);
 }
 
 export function sendText(res: ServerResponse, code: number, text: string): void {

@@ -31,60 +31,71 @@ export function itemKey(kind: string, fieldPath: string[], item: Json, keys: str
 /** Every member path of `obj` with its leaf value (INNER for list items, which are not compared). */
 export function flatten(obj: Json, kind: string): Map<string, Leaf> {
   const out = new Map<string, Leaf>();
-  const walkMap = (m: JsonObject, pes: string[], names: string[]) => {
-    for (const [k, v] of Object.entries(m)) walk(v, [...pes, `f:${k}`], [...names, k]);
+  // Paths are built as joined strings and the field names kept on one stack: every write
+  // flattens the old and the new object, and per-member arrays were most of its cost.
+  const names: string[] = [];
+  const walkMap = (m: JsonObject, key: string) => {
+    for (const k of Object.keys(m)) {
+      names.push(k);
+      walk(m[k]!, key === '' ? `f:${k}` : `${key}${SEP}f:${k}`);
+      names.pop();
+    }
   };
-  const walk = (v: Json, pes: string[], names: string[]) => {
-    const key = pes.join(SEP);
+  const walk = (v: Json, key: string) => {
     if (isObject(v)) {
       if (Object.keys(v).length === 0) out.set(key, v);
-      else walkMap(v, pes, names);
+      else walkMap(v, key);
     } else if (Array.isArray(v)) {
       const meta = listMeta(kind, names);
       if (meta.listType === 'atomic') {
         out.set(key, v);
       } else if (meta.listType === 'set') {
-        for (const x of v) out.set([...pes, `v:${JSON.stringify(x)}`].join(SEP), INNER);
+        for (const x of v) out.set(`${key}${SEP}v:${JSON.stringify(x)}`, INNER);
       } else {
         for (const x of v) {
-          const ipes = [...pes, itemKey(kind, names, x, meta.keys ?? [])];
-          if (out.has(ipes.join(SEP)))
-            throw invalid(`.${names.join('.')}: duplicate entries for key ${ipes.at(-1)!.slice(2)}`);
-          walk(x, ipes, names);
-          out.set(ipes.join(SEP), INNER);
+          const pe = itemKey(kind, names, x, meta.keys ?? []);
+          const ikey = `${key}${SEP}${pe}`;
+          if (out.has(ikey)) throw invalid(`.${names.join('.')}: duplicate entries for key ${pe.slice(2)}`);
+          walk(x, ikey);
+          out.set(ikey, INNER);
         }
       }
     } else {
       out.set(key, v);
     }
   };
-  if (isObject(obj)) walkMap(obj, [], []);
+  if (isObject(obj)) walkMap(obj, '');
   return out;
 }
 
 /** Fields the API server never tracks in managedFields (fieldmanager's stripMeta plus status). */
-const IGNORED = [
-  'f:apiVersion',
-  'f:kind',
-  'f:metadata\u0000f:name',
-  'f:metadata\u0000f:namespace',
-  'f:metadata\u0000f:uid',
-  'f:metadata\u0000f:resourceVersion',
-  'f:metadata\u0000f:generation',
-  'f:metadata\u0000f:creationTimestamp',
-  'f:metadata\u0000f:deletionTimestamp',
-  'f:metadata\u0000f:deletionGracePeriodSeconds',
-  'f:metadata\u0000f:selfLink',
-  'f:metadata\u0000f:managedFields',
-];
+const IGNORED_TOP = new Set(['f:apiVersion', 'f:kind']);
+const IGNORED_META = new Set([
+  'f:name',
+  'f:namespace',
+  'f:uid',
+  'f:resourceVersion',
+  'f:generation',
+  'f:creationTimestamp',
+  'f:deletionTimestamp',
+  'f:deletionGracePeriodSeconds',
+  'f:selfLink',
+  'f:managedFields',
+]);
 
 /** Drops ignored paths; on the main resource `status` is ignored, on the status subresource all but status. */
 export function filterIgnored(paths: Iterable<string>, subresource = ''): FieldSet {
   const out: FieldSet = new Set();
+  const status = subresource === 'status';
   for (const p of paths) {
-    if (IGNORED.some((i) => p === i || p.startsWith(i + SEP))) continue;
-    const inStatus = p === 'f:status' || p.startsWith(`f:status${SEP}`);
-    if (subresource === 'status' ? !inStatus : inStatus) continue;
+    const i = p.indexOf(SEP);
+    const head = i < 0 ? p : p.slice(0, i);
+    if (IGNORED_TOP.has(head)) continue;
+    if (head === 'f:metadata' && i >= 0) {
+      const j = p.indexOf(SEP, i + 1);
+      if (IGNORED_META.has(j < 0 ? p.slice(i + 1) : p.slice(i + 1, j))) continue;
+    }
+    if (status !== (head === 'f:status')) continue;
     out.add(p);
   }
   return out;
@@ -182,12 +193,12 @@ export function toFieldsV1(set: FieldSet): JsonObject {
 
 export function fromFieldsV1(tree: Json): FieldSet {
   const out: FieldSet = new Set();
-  const walk = (n: Json, pes: string[]) => {
+  const walk = (n: Json, path: string, depth: number) => {
     if (!isObject(n)) return;
     const keys = Object.keys(n);
-    if (pes.length > 0 && (keys.length === 0 || keys.includes('.'))) out.add(pes.join(SEP));
-    for (const k of keys) if (k !== '.') walk(n[k]!, [...pes, k]);
+    if (depth > 0 && (keys.length === 0 || keys.includes('.'))) out.add(path);
+    for (const k of keys) if (k !== '.') walk(n[k]!, depth === 0 ? k : `${path}${SEP}${k}`, depth + 1);
   };
-  walk(tree, []);
+  walk(tree, '', 0);
   return out;
 }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { KeyValue } from '../storage/types.js';
 import { apiVersionOf, type KObject, type ResourceDef } from '../resources/types.js';
 import type { Matcher } from './options.js';
-import { canonical } from '../resources/canonical.js';
+import { sameJSON } from '../resources/canonical.js';
 
 export function decode(kv: KeyValue, revision = kv.modRevision): KObject {
   const o = JSON.parse(kv.value.toString('utf8')) as KObject;
@@ -49,7 +49,10 @@ export function withTypeMeta(def: ResourceDef, o: KObject): KObject {
 }
 
 /** Everything but metadata and status: what a generation bump looks at. */
-export function specView(o: KObject): string {
+export function specView(o: KObject): Record<string, unknown> {
   const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = o;
-  return canonical(rest);
+  return rest;
 }
+
+/** Whether a write changed anything a generation bump looks at. */
+export const specChanged = (a: KObject, b: KObject) => !sameJSON(specView(a), specView(b));

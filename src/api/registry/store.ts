@@ -16,20 +16,32 @@ import {
 import type { Admission } from '../admission/types.js';
 import { namespaces } from '../resources/namespaces.js';
 import { metadataErrors, type NameRule } from '../resources/validation.js';
-import type { KObject, ResourceDef } from '../resources/types.js';
+import { apiVersionOf, type KObject, type ResourceDef } from '../resources/types.js';
 import { StorageError, type KeyValue, type Storage } from '../storage/types.js';
 import { markDeleting, readyToRemove } from './deletion.js';
 import { keyFor, prefixFor } from './keys.js';
 import { sameJSON } from '../resources/canonical.js';
-import { decode, encode, matches, nameSuffix, newUid, specView, timestamp, withTypeMeta } from './object.js';
+import { wireCacheFor, type WireCache } from './wire-cache.js';
+import {
+  decode,
+  encode,
+  matches,
+  nameSuffix,
+  newUid,
+  specChanged,
+  timestamp,
+  withTypeMeta,
+} from './object.js';
 import { SYSTEM_USER, type DeleteOptions, type ListOptions, type WriteOptions } from './options.js';
 
-export interface ListOutcome {
-  items: KObject[];
+export interface Listed<T> {
+  items: T[];
   resourceVersion: string;
   continue?: string;
   remainingItemCount?: number;
 }
+
+export type ListOutcome = Listed<KObject>;
 
 const NAME_RULES: Record<string, NameRule> = {
   namespaces: 'label',
@@ -39,6 +51,13 @@ const NAME_RULES: Record<string, NameRule> = {
   clusterrolebindings: 'path-segment',
 };
 
+/**
+ * A list without a limit is still read in chunks of this many, all at the revision of the first:
+ * between chunks other requests run, instead of waiting for one long read and decode (10k pods
+ * took the event loop for ~100 ms, an in-process controller's list a write's p99).
+ */
+const LIST_CHUNK = 500;
+
 export interface UpdateOptions extends WriteOptions {
   subresource?: string;
   /** In-process writers (binding, controllers): spec and status as given, no update-only rules. */
@@ -46,11 +65,20 @@ export interface UpdateOptions extends WriteOptions {
 }
 
 export class Store {
+  /** Served JSON by revision (wire-cache.ts); ids are this kind's prefix plus the storage key. */
+  private readonly wire: WireCache;
+  private readonly wireId: string;
+  /** Objects create/update just stored, with the key and revision they were stored at. */
+  private readonly fresh = new WeakMap<KObject, { key: string; rev: number }>();
+
   constructor(
     readonly storage: Storage,
     readonly def: ResourceDef,
     private readonly admit: Admission,
-  ) {}
+  ) {
+    this.wire = wireCacheFor(storage);
+    this.wireId = `${apiVersionOf(def)}/${def.plural}\u0000`;
+  }
 
   /** Where objects live: a kind stored as another kind's representation shares its keys. */
   prefix(namespace?: string): string {
@@ -72,9 +100,48 @@ export class Store {
 
   /** What was just stored, as decode(kv) would return it, without parsing `kv.value` again. */
   private written(o: KObject, kv: KeyValue): KObject {
-    if (this.def.storedAs) return this.decode(kv);
-    o.metadata.resourceVersion = String(kv.modRevision);
-    return o;
+    let out = o;
+    if (this.def.storedAs) out = this.decode(kv);
+    else o.metadata.resourceVersion = String(kv.modRevision);
+    this.fresh.set(out, { key: kv.key, rev: kv.modRevision });
+    return out;
+  }
+
+  /** The object as GET serves it (type meta first, resourceVersion last in metadata), as JSON. */
+  private serialize(o: KObject): Buffer {
+    return Buffer.from(JSON.stringify(withTypeMeta(this.def, o)));
+  }
+
+  /** GET's cached bytes for a stored value, made and remembered on a miss. */
+  private wireOf(kv: KeyValue, decoded?: KObject): Buffer {
+    const id = this.wireId + kv.key;
+    const hit = this.wire.get(id, kv.modRevision);
+    if (hit) return hit;
+    const bytes = this.serialize(decoded ?? this.decode(kv));
+    this.wire.set(id, kv.modRevision, bytes);
+    return bytes;
+  }
+
+  /**
+   * The JSON of an object this store returned, with its type meta. For the result of a create or
+   * update that was stored (not a dry run), the bytes are remembered for GETs of that revision.
+   */
+  wireJSON(o: KObject): Buffer {
+    const f = this.fresh.get(o);
+    if (!f || o.metadata.resourceVersion !== String(f.rev)) return this.serialize(o);
+    // A decoded value has resourceVersion last in metadata; the remembered bytes must be
+    // what a GET that decodes would send.
+    const { resourceVersion, ...rest } = o.metadata;
+    const bytes = this.serialize({ ...o, metadata: { ...rest, resourceVersion } });
+    this.wire.set(this.wireId + f.key, f.rev, bytes);
+    return bytes;
+  }
+
+  /** get() as the JSON a GET sends. */
+  async getJSON(namespace: string, name: string): Promise<Buffer> {
+    const kv = await this.storage.get(this.key(namespace, name));
+    if (!kv) throw notFound(this.gr, name);
+    return this.wireOf(kv);
   }
 
   private encode(o: KObject): Buffer {
@@ -92,6 +159,27 @@ export class Store {
   }
 
   async list(opts: ListOptions = {}): Promise<ListOutcome> {
+    return this.scan(opts, (kv) => {
+      const o = this.decode(kv);
+      return matches(this.def, o, opts.match) ? withTypeMeta(this.def, o) : undefined;
+    });
+  }
+
+  /** list() as the JSON of each item a LIST sends, without decoding what the cache holds. */
+  async listJSON(opts: ListOptions = {}): Promise<Listed<Buffer>> {
+    return this.scan(opts, (kv) => {
+      if (!opts.match) return this.wireOf(kv);
+      const o = this.decode(kv);
+      return matches(this.def, o, opts.match) ? this.wireOf(kv, o) : undefined;
+    });
+  }
+
+  /** Pages through the stored values of list(); `take` turns one into an item or drops it. */
+  private async scan<T>(
+    opts: ListOptions,
+    take: (kv: KeyValue) => T | undefined,
+    attempt = 0,
+  ): Promise<Listed<T>> {
     const prefix = this.prefix(opts.namespace);
     let startAfter: string | undefined;
     let revision: number | undefined;
@@ -114,15 +202,16 @@ export class Store {
         );
     }
     const limit = opts.limit && opts.limit > 0 ? opts.limit : undefined;
-    const items: KObject[] = [];
+    const items: T[] = [];
     let more = false;
     let atRev = revision;
     let lastKey = '';
     try {
-      for (;;) {
+      for (let chunks = 0; ; chunks++) {
+        if (chunks > 0) await new Promise((r) => setImmediate(r));
         const chunk = await this.storage.list(prefix, {
           startAfter,
-          limit: limit ? Math.max(limit, 100) : undefined,
+          limit: limit ? Math.max(limit, 100) : LIST_CHUNK,
           revision: atRev,
         });
         atRev ??= chunk.revision;
@@ -132,8 +221,8 @@ export class Store {
             break;
           }
           lastKey = kv.key;
-          const o = this.decode(kv);
-          if (matches(this.def, o, opts.match)) items.push(withTypeMeta(this.def, o));
+          const item = take(kv);
+          if (item !== undefined) items.push(item);
         }
         if (more || !chunk.more || !chunk.items.length) {
           more ||= limit !== undefined && items.length >= limit && chunk.more;
@@ -143,6 +232,8 @@ export class Store {
       }
     } catch (e) {
       if (e instanceof StorageError && e.code === 'compacted') {
+        // The revision this list pinned itself (not the client's) was compacted between chunks.
+        if (revision === undefined && attempt < 3) return this.scan(opts, take, attempt + 1);
         throw gone(
           opts.continue
             ? 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.'
@@ -152,7 +243,7 @@ export class Store {
       throw e;
     }
     const rv = atRev ?? (await this.storage.currentRevision());
-    const out: ListOutcome = { items, resourceVersion: String(rv) };
+    const out: Listed<T> = { items, resourceVersion: String(rv) };
     if (more)
       out.continue = Buffer.from(JSON.stringify({ rv, start: lastKey.slice(prefix.length) })).toString(
         'base64url',
@@ -312,8 +403,7 @@ export class Store {
     }
     Object.assign(next, withTypeMeta(this.def, next));
     this.def.strategy.defaults?.(next);
-    if (this.def.strategy.bumpsGeneration && specView(next) !== specView(cur))
-      m.generation = (old.generation ?? 1) + 1;
+    if (this.def.strategy.bumpsGeneration && specChanged(next, cur)) m.generation = (old.generation ?? 1) + 1;
     m.resourceVersion = old.resourceVersion;
     await this.admit({
       operation: 'UPDATE',

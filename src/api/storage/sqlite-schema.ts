@@ -72,7 +72,12 @@ export function mapBusy(e: unknown): unknown {
 
 export function prepareStatements(d: Database.Database) {
   return {
-    latest: d.prepare<[string], Row>(`SELECT ${COLS} FROM kine WHERE name = ? ORDER BY id DESC LIMIT 1`),
+    // Reads and writes need neither the row's previous value (copying that blob out doubles a
+    // GET's cost) nor its prev_revision.
+    latest: d.prepare<[string], Row>(
+      `SELECT id, name, created, deleted, create_revision, 0 AS prev_revision, value, NULL AS old_value
+       FROM kine WHERE name = ? ORDER BY id DESC LIMIT 1`,
+    ),
     insert: d.prepare(
       `INSERT INTO kine (name, created, deleted, create_revision, prev_revision, lease, value, old_value)
        VALUES (?, ?, ?, ?, ?, 0, ?, ?)`,
