@@ -25,19 +25,38 @@ export interface Authentication {
 
 const unauthorized = () => new ApiError(401, 'Unauthorized', 'Unauthorized');
 
+/**
+ * The client certificate's user, once per connection: a TLS connection's peer certificate cannot
+ * change, and decoding it costs more than the rest of a GET. null = no certificate; 'invalid' =
+ * one the CA did not sign, or without a CN.
+ */
+const certUsers = new WeakMap<TLSSocket, UserInfo | null | 'invalid'>();
+
+function certUser(sock: TLSSocket): UserInfo | null | 'invalid' {
+  let u = certUsers.get(sock);
+  if (u !== undefined) return u;
+  u = null;
+  const cert = sock.getPeerCertificate();
+  if (cert && Object.keys(cert).length > 0) {
+    const subject = cert.subject as unknown as Record<string, string | string[]> | undefined;
+    // A certificate the CA did not sign is a failed login, not an anonymous one.
+    if (!sock.authorized || !subject?.CN) u = 'invalid';
+    else {
+      const o = subject.O;
+      const groups = o === undefined ? [] : Array.isArray(o) ? o : [o];
+      u = { username: String(subject.CN), groups: [...groups, 'system:authenticated'] };
+    }
+  }
+  certUsers.set(sock, u);
+  return u;
+}
+
 async function whoIs(req: IncomingMessage, authn: Authentication): Promise<UserInfo> {
   const sock = req.socket as TLSSocket;
   if (typeof sock.getPeerCertificate === 'function') {
-    const cert = sock.getPeerCertificate();
-    if (cert && Object.keys(cert).length > 0) {
-      // A certificate the CA did not sign is a failed login, not an anonymous one.
-      if (!sock.authorized) throw unauthorized();
-      const subject = cert.subject as unknown as Record<string, string | string[]> | undefined;
-      if (!subject?.CN) throw unauthorized();
-      const o = subject.O;
-      const groups = o === undefined ? [] : Array.isArray(o) ? o : [o];
-      return { username: String(subject.CN), groups: [...groups, 'system:authenticated'] };
-    }
+    const u = certUser(sock);
+    if (u === 'invalid') throw unauthorized();
+    if (u) return { username: u.username, groups: [...u.groups] };
   }
   const auth = header(req, 'authorization');
   const m = auth ? /^Bearer\s+(\S+)\s*$/i.exec(auth) : null;
