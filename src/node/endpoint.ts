@@ -120,26 +120,10 @@ export function serve(agent: NodeAgent): Promise<Server> {
         const file = newestLog(agent.logDir(w, ctr));
         res.setHeader('content-type', 'text/plain; charset=utf-8');
         if (!file) return void res.end();
-        let pos = 0;
-        let tail = '';
+        const log = new LogTail(file, 0);
         const pump = (): void => {
-          let size: number;
-          try {
-            size = statSync(file).size;
-          } catch {
-            return;
-          }
-          if (size < pos) pos = 0; // rotated
-          if (size === pos) return;
-          const fd = openSync(file, 'r');
-          const buf = Buffer.alloc(size - pos);
-          readSync(fd, buf, 0, buf.length, pos);
-          closeSync(fd);
-          pos = size;
-          const text = tail + buf.toString('utf8');
-          const cut = text.lastIndexOf('\n') + 1;
-          tail = text.slice(cut);
-          res.write(unwrap(text.slice(0, cut)));
+          const lines = log.read();
+          if (lines) res.write(unwrap(lines));
         };
         pump();
         if (url.searchParams.get('follow') !== '1') return void res.end();
@@ -264,35 +248,20 @@ async function attach(
       `container ${ctr}: the node agent does not keep a container's stdin open (spec.containers[].stdin is not supported); attach without -i`,
     );
   const file = newestLog(agent.logDir(w, ctr));
-  let pos = file ? statSync(file).size : 0;
-  let tail = '';
+  // From now on: what the log holds already is not attach's to show.
+  const log = file ? new LogTail(file, statSync(file).size) : undefined;
   sock.write(SWITCH);
   let closed = false;
   sock.on('close', () => (closed = true));
   sock.on('error', () => undefined);
   sock.resume(); // no input: the client's half-close is all it may send
   const pump = (): void => {
-    if (!file) return;
-    let size: number;
-    try {
-      size = statSync(file).size;
-    } catch {
-      return;
-    }
-    if (size <= pos) return;
-    const fd = openSync(file, 'r');
-    const buf = Buffer.alloc(size - pos);
-    readSync(fd, buf, 0, buf.length, pos);
-    closeSync(fd);
-    pos = size;
-    const text = tail + buf.toString('utf8');
-    const cut = text.lastIndexOf('\n') + 1;
-    tail = text.slice(cut);
-    for (const line of text.slice(0, cut).split('\n')) {
+    for (const line of (log?.read() ?? '').split('\n')) {
       const m = /^\S+ (stdout|stderr) ([PF]) (.*)$/.exec(line);
       if (m) sock.write(frame(m[1] === 'stdout' ? 1 : 2, Buffer.from(m[3] + (m[2] === 'F' ? '\n' : ''))));
     }
   };
+
   while (!closed && w.running(ctr)?.id === id) {
     pump();
     await new Promise((res) => setTimeout(res, 100));
@@ -307,3 +276,34 @@ async function attach(
 }
 
 export { frame, unwrap, deframer, parseSize };
+
+/** What a CRI log file gained since the last read, in whole lines; a file that shrank was rotated
+ *  and is read again from its start. */
+class LogTail {
+  private rest = '';
+
+  constructor(
+    private readonly file: string,
+    private pos: number,
+  ) {}
+
+  read(): string {
+    let size: number;
+    try {
+      size = statSync(this.file).size;
+    } catch {
+      return '';
+    }
+    if (size < this.pos) this.pos = 0;
+    if (size === this.pos) return '';
+    const fd = openSync(this.file, 'r');
+    const buf = Buffer.alloc(size - this.pos);
+    readSync(fd, buf, 0, buf.length, this.pos);
+    closeSync(fd);
+    this.pos = size;
+    const text = this.rest + buf.toString('utf8');
+    const cut = text.lastIndexOf('\n') + 1;
+    this.rest = text.slice(cut);
+    return text.slice(0, cut);
+  }
+}
