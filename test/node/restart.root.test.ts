@@ -64,6 +64,9 @@ test(
           n.cgroupRoot,
           '--backoff-base',
           '300',
+          // The agent is killed with -9 here: no network, so nothing of it stays in the host's netns.
+          '--network',
+          'none',
         ],
         {
           detached: true,
