@@ -2,19 +2,10 @@
 // and the access-review APIs ask the same authorizer. kube-apiserver's modes: AlwaysAllow, or the
 // chain of system:masters → Node → RBAC (rbac/authorizer.ts, node-authorizer.ts).
 import { ApiError, qualified } from '../errors.js';
-import type { UserInfo } from '../resources/types.js';
+import type { AuthzAttributes } from '../resources/types.js';
 
-export interface AuthzAttributes {
-  user: UserInfo;
-  verb: string;
-  namespace: string;
-  apiGroup: string;
-  resource: string;
-  subresource: string;
-  name: string;
-  /** Set for non-resource requests (/healthz, /version). */
-  path?: string;
-}
+// Defined with the resource types, which the review APIs (below this module) answer with.
+export type { AuthzAttributes };
 
 export interface Decision {
   allowed: boolean;

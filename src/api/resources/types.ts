@@ -104,19 +104,23 @@ export interface ResourceDef {
   description?: string;
 }
 
+/** One request as the authorizer sees it (the review APIs ask about such requests too). */
+export interface AuthzAttributes {
+  user: UserInfo;
+  verb: string;
+  namespace: string;
+  apiGroup: string;
+  resource: string;
+  subresource: string;
+  name: string;
+  /** Set for non-resource requests (/healthz, /version). */
+  path?: string;
+}
+
 /** What a review kind may use to answer: the caller, and the server's authorizer. */
 export interface ReviewContext {
   user: UserInfo;
-  authorize: (a: {
-    user: UserInfo;
-    verb: string;
-    namespace: string;
-    apiGroup: string;
-    resource: string;
-    subresource: string;
-    name: string;
-    path?: string;
-  }) => Promise<{ allowed: boolean; reason?: string }>;
+  authorize: (a: AuthzAttributes) => Promise<{ allowed: boolean; reason?: string }>;
 }
 
 export interface UserInfo {
