@@ -5,7 +5,7 @@
 // machine noise hits them alike. Nothing here asserts a timing.
 //
 //   npm run bench:runtime -- [--iterations 30] [--warmup 3] [--startup-iterations 20]
-//                            [--only corral-oci,corral-lib,crun,runc] [--json FILE] [--keep-ca-certs]
+//                            [--only corral-oci,corral-oci-node,corral-lib,crun,runc] [--json FILE] [--keep-ca-certs]
 //                            [--no-ambient]   (all bundles without runc spec's ambient capabilities)
 //
 // Fairness:
@@ -45,6 +45,9 @@ import {
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..'); // dist/bench → repo
 const CORRAL_OCI = join(repo, 'bin/corral-oci.js');
+// The command engines are given (podman --runtime): the C front, which runs the Node CLI for
+// everything but a plain start/delete.
+const CORRAL_OCI_FRONT = join(repo, 'native/corral-oci');
 const CORRAL_LIB = join(repo, 'dist/src/oci/runtime.js');
 
 // ---------- options ----------
@@ -177,19 +180,36 @@ async function main(): Promise<void> {
     const subjects: Subject[] = [];
 
     if (want('corral-oci')) {
-      if (existsSync(join(repo, 'dist/src/cli/oci/main.js'))) {
+      if (!existsSync(join(repo, 'dist/src/cli/oci/main.js')))
+        skipped.push('corral-oci: dist/src/cli/oci/main.js is not built');
+      else if (!existsSync(CORRAL_OCI_FRONT)) skipped.push(`corral-oci: ${CORRAL_OCI_FRONT} is not built`);
+      else
         subjects.push(
           cliSubject(
             'corral-oci',
-            `${CORRAL_OCI} (shebang node)`,
-            [CORRAL_OCI],
+            `${CORRAL_OCI_FRONT} (C front: start/delete itself, the rest by node ${CORRAL_OCI})`,
+            [CORRAL_OCI_FRONT],
             stateRoot('corral-oci'),
             bundleFor('corral-oci'),
             env,
             work,
           ),
         );
-      } else skipped.push('corral-oci: dist/src/cli/oci/main.js is not built');
+    }
+    if (want('corral-oci-node')) {
+      if (existsSync(join(repo, 'dist/src/cli/oci/main.js'))) {
+        subjects.push(
+          cliSubject(
+            'corral-oci-node',
+            `${CORRAL_OCI} (shebang node, every verb)`,
+            [CORRAL_OCI],
+            stateRoot('corral-oci-node'),
+            bundleFor('corral-oci-node'),
+            env,
+            work,
+          ),
+        );
+      } else skipped.push('corral-oci-node: dist/src/cli/oci/main.js is not built');
     }
     if (want('corral-lib')) {
       if (existsSync(CORRAL_LIB)) {

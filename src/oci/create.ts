@@ -9,6 +9,7 @@ import { fdList, writePidFile, type RuntimeCore } from './core.js';
 import { deviceRules } from './devices.js';
 import { loadBundle } from './bundle.js';
 import { OciError, oneLine } from './errors.js';
+import { saveFrontRecord } from './front-record.js';
 import { runHooks } from './hooks.js';
 import { buildCreatePlan, rootfsPath } from './plan-builder.js';
 import { procStat, processAlive, waitGone } from './proc.js';
@@ -142,6 +143,7 @@ export async function create(
       r.ready = true;
       if (!fifo) r.started = true;
       store.save(r);
+      if (fifo && detached) saveFrontRecord(store.dir(id), r);
       if (!detached) {
         rt.exits.set(
           id,

@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bundle, isRoot, uniqueId } from './support.js';
 
-const BIN = resolve(import.meta.dirname, '../../../bin/corral-oci.js');
+// The command engines run: the C front (start/delete itself when plain), which runs the Node CLI
+// (bin/corral-oci.js) for the rest; test/oci/front.root.test.ts tells the two apart.
+const BIN = resolve(import.meta.dirname, '../../../native/corral-oci');
 const skip = !isRoot && 'needs root';
 
 function cli(t: { after: (fn: () => void) => void }) {
@@ -15,7 +17,7 @@ function cli(t: { after: (fn: () => void) => void }) {
   const ids: string[] = [];
   const run = (args: string[], input?: string) =>
     new Promise<{ code: number | null; out: string; err: string }>((res) => {
-      const c = spawn(process.execPath, [BIN, '--root', root, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const c = spawn(BIN, ['--root', root, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
       let out = '';
       let err = '';
       c.stdout.on('data', (d) => (out += d));

@@ -13,7 +13,8 @@ import { writeCrunWrapper } from '../peers/crun.js';
 import { execProgram } from '../peers/exec.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..'); // dist/test/oci → repo
-const corralOci = join(repo, 'bin/corral-oci.js');
+// What an engine is given: the C front (it runs bin/corral-oci.js for all but a plain start/delete).
+const corralOci = join(repo, 'native/corral-oci');
 const corralMain = join(repo, 'dist/src/cli/oci/main.js');
 
 describe('podman --runtime corral-oci', { skip: process.getuid?.() !== 0 && 'needs root' }, () => {
@@ -29,12 +30,15 @@ describe('podman --runtime corral-oci', { skip: process.getuid?.() !== 0 && 'nee
     } else if (choice) {
       runtime = choice;
     } else {
-      if (!existsSync(corralMain)) {
-        throw new Error(`corral-oci is not built: ${corralMain} is missing (npm run build)`);
+      for (const f of [corralMain, corralOci]) {
+        if (!existsSync(f)) throw new Error(`corral-oci is not built: ${f} is missing (npm run build)`);
       }
-      // conmon execs the runtime by absolute path; a wrapper pins the node and script used.
+      // conmon execs the runtime by absolute path; the front finds node on PATH, pinned here to
+      // the node running the tests.
       runtime = join(scratch, 'corral-oci');
-      writeFileSync(runtime, `#!/bin/sh\nexec ${process.execPath} ${corralOci} "$@"\n`, { mode: 0o755 });
+      writeFileSync(runtime, `#!/bin/sh\nCORRAL_OCI_NODE=${process.execPath} exec ${corralOci} "$@"\n`, {
+        mode: 0o755,
+      });
     }
     podman = Podman.create({ runtime });
     await podman.importBusybox();
