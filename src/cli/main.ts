@@ -48,6 +48,14 @@ program
     "the node's network namespace for the bridge and NetworkPolicy (default: ours)",
   )
   .option('--no-network-policy', 'do not enforce NetworkPolicy')
+  .option(
+    '--eviction-hard <threshold>',
+    'node-pressure eviction at memory.available<100Mi (default), <N% or none (off), as the kubelet',
+  )
+  .option(
+    '--seccomp-default <bool>',
+    'profile of containers whose pod names none: true = RuntimeDefault (default), false = Unconfined',
+  )
   .allowExcessArguments(false)
   .action(async (opts: import('./up.js').UpFlags) => {
     const { up } = await import('./up.js');

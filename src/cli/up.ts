@@ -18,6 +18,7 @@ import { parseListen, storageSpec } from '../api/server/run.js';
 import { openStorage } from '../api/storage/open.js';
 import { ClusterNode } from '../node/cluster/cluster-node.js';
 import { resolveDataDir } from './data-dir.js';
+import { agentOptions } from './agent-flags.js';
 import { networkOptions } from './network-flags.js';
 
 export interface UpFlags {
@@ -32,6 +33,8 @@ export interface UpFlags {
   bridge?: string;
   cniNetns?: string;
   networkPolicy: boolean;
+  evictionHard?: string;
+  seccompDefault?: string;
 }
 
 /** A kubeconfig (mode 0600) for `user` in `groups`, signed by the cluster CA of dataDir. */
@@ -50,6 +53,7 @@ async function mintKubeconfig(
 export async function up(dataDirFlag: string | undefined, f: UpFlags): Promise<void> {
   const dataDir = resolveDataDir(dataDirFlag);
   const net = networkOptions(f);
+  const agent = agentOptions(f);
   const { host, port } = parseListen(f.listen);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const storage = await openStorage(storageSpec(f.datastore, dataDir));
@@ -79,6 +83,7 @@ export async function up(dataDirFlag: string | undefined, f: UpFlags): Promise<v
     ...(f.cgroupRoot ? { cgroupRoot: f.cgroupRoot } : {}),
     ...net,
     networkPolicy: f.networkPolicy,
+    ...agent,
     log: log('node'),
   });
   let stopping = false;

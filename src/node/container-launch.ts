@@ -90,6 +90,7 @@ export async function prepareContainer(
         oomScoreAdj(qos, containerAmounts(c).requests.memory ?? 0, ctx.memoryCapacity),
       ),
       cgroupsPath: `${o.podCgroup}/${id}`,
+      seccompDefault: ctx.opts.seccompDefault === false ? 'Unconfined' : 'RuntimeDefault',
       annotations: {
         'io.kubernetes.pod.name': pod.metadata.name,
         'io.kubernetes.pod.namespace': pod.metadata.namespace,

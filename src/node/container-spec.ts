@@ -36,6 +36,8 @@ export interface ContainerSpecInput {
   oomScoreAdj: number;
   cgroupsPath: string;
   annotations: Record<string, string>;
+  /** The profile when the pod names none (the node's --seccomp-default; default RuntimeDefault). */
+  seccompDefault?: 'RuntimeDefault' | 'Unconfined';
 }
 
 export class SpecError extends Error {
@@ -116,7 +118,8 @@ export function containerSpec(input: ContainerSpecInput): Spec {
   linux.namespaces = namespaces(pod, input.sandboxPid);
   linux.cgroupsPath = input.cgroupsPath;
   linux.resources = { ...linux.resources, ...input.resources };
-  const seccomp = sc.seccompProfile?.type ?? psc.seccompProfile?.type ?? 'RuntimeDefault';
+  const seccomp =
+    sc.seccompProfile?.type ?? psc.seccompProfile?.type ?? input.seccompDefault ?? 'RuntimeDefault';
   if (seccomp === 'Localhost')
     throw new SpecError(
       `container ${c.name}: seccompProfile Localhost is not supported; use RuntimeDefault or Unconfined`,

@@ -39,6 +39,11 @@ export interface NodeOptions {
   memAvailable?: () => number;
   /** Pod networking through CNI; absent: pods get a network namespace with only lo. */
   network?: PodNetworkOptions;
+  /**
+   * The kubelet's --seccomp-default: containers whose pod does not name a seccompProfile get
+   * RuntimeDefault (true, Corral's default) or run Unconfined (false, the kubelet's default).
+   */
+  seccompDefault?: boolean;
 }
 
 export const PAUSE_ID = 'node-pause';
