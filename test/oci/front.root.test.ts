@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bundle, isRoot, uniqueId } from './support.js';
@@ -53,7 +53,8 @@ async function waitStopped(c: ReturnType<typeof cli>, id: string): Promise<void>
 
 test('front: start and delete of a plain container never reach Node', { skip }, async (t) => {
   const c = cli(t);
-  const b = bundle(t, ['sh', '-c', 'echo ran > /tmp/ran; sleep 0.3']);
+  // Runs until the test creates /stop in its rootfs.
+  const b = bundle(t, ['sh', '-c', 'until [ -e /stop ]; do sleep 0.05; done']);
   const id = c.track(uniqueId('front'));
   let r = await c.run(['create', '--bundle', b.dir, id]);
   assert.equal(r.code, 0, r.err);
@@ -72,6 +73,7 @@ test('front: start and delete of a plain container never reach Node', { skip }, 
   assert.match(r.err, handedToNode);
   assert.ok(existsSync(join(c.root, id, 'state.json')), 'nothing removed before the hand-over');
 
+  writeFileSync(join(b.rootfs, 'stop'), '');
   await waitStopped(c, id);
   r = await c.run(['delete', id], NO_NODE);
   assert.equal(r.code, 0, r.err);
@@ -102,7 +104,7 @@ test(
     const id2 = c.track(uniqueId('front-lock'));
     assert.equal((await c.run(['create', '--bundle', plain.dir, id2])).code, 0);
     // A lock held by a live process (ours): the front does not wait or take it over, Node does.
-    const { writeFileSync, unlinkSync } = await import('node:fs');
+    const { unlinkSync } = await import('node:fs');
     writeFileSync(join(c.root, id2, 'lock'), String(process.pid));
     assert.match((await c.run(['start', id2], NO_NODE)).err, handedToNode);
     unlinkSync(join(c.root, id2, 'lock'));
