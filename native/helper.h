@@ -6,5 +6,6 @@ int cmd_run(int argc, char **argv);             /* plan_exec.c */
 int cmd_seccomp_compile(int argc, char **argv); /* seccomp_compile.c */
 int cmd_bpf_devices(int argc, char **argv);     /* bpf_devices.c */
 int cmd_oom_watch_v1(int argc, char **argv);    /* oom_eventfd.c */
+int cmd_spawner(int argc, char **argv);         /* spawner.c */
 
 #endif

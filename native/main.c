@@ -9,8 +9,9 @@ int main(int argc, char **argv) {
     if (strcmp(argv[1], "seccomp-compile") == 0) return cmd_seccomp_compile(argc - 1, argv + 1);
     if (strcmp(argv[1], "bpf-devices") == 0) return cmd_bpf_devices(argc - 1, argv + 1);
     if (strcmp(argv[1], "oom-watch-v1") == 0) return cmd_oom_watch_v1(argc - 1, argv + 1);
+    if (strcmp(argv[1], "spawner") == 0) return cmd_spawner(argc - 1, argv + 1);
   }
-  fprintf(stderr, "usage: corral-helper run|seccomp-compile|bpf-devices|oom-watch-v1 ...\n"
+  fprintf(stderr, "usage: corral-helper run|seccomp-compile|bpf-devices|oom-watch-v1|spawner ...\n"
                   "This helper is started by corral; see native/PLAN.md.\n");
   return 2;
 }

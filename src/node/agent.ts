@@ -257,6 +257,7 @@ export class NodeAgent {
       await this.ctx.cgroups.removeTop();
     } else for (const w of this.workers.values()) w.detach();
     this.ctx.fifos.close();
+    this.ctx.spawner.close();
     // Corral's rules go with the agent: nothing of ours stays in the host's nftables.
     this.ctx.onNetworkChange = () => undefined;
     await this.policyEngine

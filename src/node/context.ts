@@ -7,6 +7,7 @@ import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { FifoPool } from '../kernel/fifo.js';
 import { helperPath } from '../kernel/helper-path.js';
+import { HelperSpawner } from '../kernel/plan/spawner.js';
 import { openCgroups } from '../kernel/cgroup/index.js';
 import type { CgroupDriver } from '../kernel/cgroup/types.js';
 import { ImageStore, prepareRootfs } from '../image/index.js';
@@ -50,6 +51,7 @@ export const PAUSE_ID = 'node-pause';
 
 export class NodeContext {
   readonly runtime: Runtime;
+  readonly spawner: HelperSpawner;
   readonly driver: CgroupDriver;
   readonly cgroups: NodeCgroups;
   readonly images: ImageStore;
@@ -76,10 +78,13 @@ export class NodeContext {
     // The helper waits for its container and must outlive the agent: its own session keeps a
     // terminal's ^C or the agent's process-group signals away from it. The runtime spawns it
     // with setsid itself (no wrapper script: one exec of sh and setsid less per container).
+    // One small process forks the helpers (see kernel/plan/spawner.ts).
+    this.spawner = new HelperSpawner(real, (m) => opts.log?.(m));
     this.runtime = new Runtime({
       root: join(opts.dataDir, 'node-runtime'),
       helperPath: real,
       helperSession: true,
+      spawner: this.spawner,
       ...(cgroupRoot ? { cgroupRoot } : {}),
       log: (level, msg) => opts.log?.(`runtime ${level}: ${msg}`),
     });

@@ -2,12 +2,12 @@
 // stdout/stderr into the log pipes, learn the helper that waits for it, and find out how it ended
 // — from the helper's exit when this agent started it, else by watching the helper (re-adopted
 // after an agent restart) and reading the exit status file it writes.
-import { closeSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { procStat, processAlive } from '../oci/proc.js';
 import type { Spec } from '../oci/spec.js';
 import type { NodeContext } from './context.js';
-import { CriLogWriter, openFifoForContainer } from './logs.js';
+import { CriLogWriter } from './logs.js';
 import type { InstanceRecord } from './store.js';
 
 export interface Running {
@@ -28,24 +28,30 @@ export async function startInstance(
   spec: Spec,
   log: string | undefined,
   release?: () => Promise<void>,
+  /** The container's stdin (an fd the caller owns), default none. */
+  stdin?: number,
 ): Promise<Running> {
   mkdirSync(bundle, { recursive: true });
   writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
-  let out: number | 'ignore' = 'ignore';
-  let err: number | 'ignore' = 'ignore';
+  // The FIFOs by path: the helper opens them read-write itself (see kernel/plan/spawner.ts).
+  let out: { path: string } | 'ignore' = 'ignore';
+  let err: { path: string } | 'ignore' = 'ignore';
   let writer: CriLogWriter | undefined;
   if (log) {
     const o = join(bundle, 'stdout');
     const e = join(bundle, 'stderr');
     await Promise.all([ctx.fifos.make(o), ctx.fifos.make(e)]);
-    out = openFifoForContainer(o);
-    err = openFifoForContainer(e);
+    out = { path: o };
+    err = { path: e };
     writer = new CriLogWriter(log, ctx.logMaxBytes);
     writer.attach(o, 'stdout');
     writer.attach(e, 'stderr');
   }
   try {
-    const { pid } = await ctx.runtime.create(id, bundle, { detached: false, stdio: ['ignore', out, err] });
+    const { pid } = await ctx.runtime.create(id, bundle, {
+      detached: false,
+      stdio: [stdin ?? 'ignore', out, err],
+    });
     const helperPid = procStat(pid)?.ppid ?? 0;
     await ctx.runtime.start(id);
     const rec: InstanceRecord = {
@@ -62,9 +68,6 @@ export async function startInstance(
     await ctx.runtime.delete(id, { force: true }).catch(() => undefined);
     rmSync(bundle, { recursive: true, force: true });
     throw e;
-  } finally {
-    if (typeof out === 'number') closeSync(out);
-    if (typeof err === 'number') closeSync(err);
   }
 }
 

@@ -122,6 +122,7 @@ export async function create(
         preserveFds: preserve,
         detached: detached || !!rt.opts.helperSession,
         helper: rt.opts.helperPath,
+        spawner: rt.opts.spawner,
         onPid: async (pid) => {
           rt.log('debug', `create ${id}: helper reported pid ${pid}`);
           r.pid = pid;

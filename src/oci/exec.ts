@@ -39,6 +39,7 @@ export async function exec(
     preserveFds: fdList(o.preserveFds),
     detached: detached || !!rt.opts.helperSession,
     helper: rt.opts.helperPath,
+    spawner: rt.opts.spawner,
     onPid: async (pid) => {
       await mgr?.addProcess(pid);
     },

@@ -4,6 +4,7 @@
 // (start/kill/wait/delete: small, loaded with this file), and create.ts, exec.ts, queries.ts,
 // resources.ts, imported on first use, so a CLI call loads only what its verb needs.
 import type { LinuxResources } from '../kernel/cgroup/types.js';
+import type { HelperSpawner } from '../kernel/plan/spawner.js';
 import { loadBundle } from './bundle.js';
 import { RuntimeCore } from './core.js';
 import { features, type Features } from './features.js';
@@ -30,6 +31,9 @@ export interface RuntimeOptions {
    * and they outlive it (the node agent).
    */
   helperSession?: boolean;
+  /** Start helpers through this long-lived spawner where the stdio allows it (a long-running
+   *  caller: forking a big Node process per container is slow). */
+  spawner?: HelperSpawner;
   log?: (level: LogLevel, msg: string) => void;
 }
 

@@ -1,10 +1,13 @@
 // The driver of `corral-helper run`: spawns the helper, writes the plan and speaks the handshake of
 // native/PLAN.md ("Handshake"). Library code: no process-wide state, no process.exit.
 import { spawn, type ChildProcess, type StdioNull, type StdioPipe } from 'node:child_process';
+import { closeSync, constants as fsc, openSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import type { Stream } from 'node:stream';
+import type { Duplex, Stream } from 'node:stream';
 import { helperPath } from '../helper-path.js';
+import { LineSplitter } from './lines.js';
 import { decodeLine, encodeLine, encodePlan, type Plan } from './plan.js';
+import type { HelperProcess, HelperSpawner, SpawnerStdio } from './spawner.js';
 
 /** A step of the plan failed (or the helper died). `step` is the record name the helper names
  *  first in its message (`mount`, `caps`, `seal`, `run`...). */
@@ -49,20 +52,10 @@ export function parseHelperMessage(line: string): HelperMessage {
   }
 }
 
-/** Splits a byte stream into lines; keeps the partial tail for the next chunk. */
-export class LineSplitter {
-  private tail = '';
-  push(chunk: string): string[] {
-    const parts = (this.tail + chunk).split('\n');
-    this.tail = parts.pop()!;
-    return parts;
-  }
-  get pending(): string {
-    return this.tail;
-  }
-}
+export { LineSplitter };
 
-export type StdioSpec = StdioPipe | StdioNull | number | Stream;
+/** A path is opened read-write for the helper (a FIFO does not block then). */
+export type StdioSpec = StdioPipe | StdioNull | number | Stream | { path: string };
 
 export interface StartPlanOptions {
   /** The container's stdin, stdout, stderr (the helper passes its own on). */
@@ -82,6 +75,9 @@ export interface StartPlanOptions {
   stateJson?(pid: number): string;
   /** Overrides helperPath(). */
   helper?: string;
+  /** Start the helper through this spawner when the stdio allows it ('ignore' or paths, no
+   *  preserved fds); child_process.spawn otherwise. */
+  spawner?: HelperSpawner;
 }
 
 export interface HelperExit {
@@ -94,7 +90,7 @@ export interface HelperExit {
 export interface StartedPlan {
   /** Host PID of the container process. */
   pid: number;
-  helper: ChildProcess;
+  helper: HelperProcess;
   /** The helper's end: with detach 0 it carries the container's status (128+n when killed by n). */
   exited: Promise<HelperExit>;
   /** Let the caller's event loop end without waiting for the helper (then `exited` may never settle). */
@@ -118,6 +114,45 @@ function killQuietly(pid: number | undefined): void {
   }
 }
 
+const viaSpawner = (s: StdioSpec): s is SpawnerStdio =>
+  s === 'ignore' || (typeof s === 'object' && s !== null && 'path' in s);
+
+/** The helper's sync socket: a socketpair end, or the spawner's relay of one. */
+type SyncSocket = Socket | (Duplex & { unref(): unknown });
+
+/** The helper process and its sync socket: through the spawner, or spawned here. */
+function spawnHelper(
+  opts: StartPlanOptions,
+  preserve: number[],
+): { child: HelperProcess; sync: SyncSocket | null } {
+  const stdio = opts.stdio;
+  if (opts.spawner && !preserve.length && stdio.every(viaSpawner)) {
+    return opts.spawner.spawn({
+      stdio: stdio as [SpawnerStdio, SpawnerStdio, SpawnerStdio],
+      ...(opts.env ? { env: opts.env } : {}),
+      detached: opts.detached,
+    });
+  }
+  const syncFd = 3 + preserve.length;
+  const opened: number[] = [];
+  try {
+    const io = stdio.map((s) => {
+      if (typeof s !== 'object' || s === null || !('path' in s)) return s;
+      const fd = openSync(s.path, fsc.O_RDWR | fsc.O_NOCTTY);
+      opened.push(fd);
+      return fd;
+    });
+    const child: ChildProcess = spawn(opts.helper ?? helperPath(), ['run'], {
+      stdio: [...io, ...preserve, 'pipe'],
+      env: { ...opts.env, CORRAL_SYNC_FD: String(syncFd) },
+      detached: opts.detached,
+    });
+    return { child: child as HelperProcess, sync: child.stdio[syncFd] as Socket | null };
+  } finally {
+    for (const fd of opened) closeSync(fd);
+  }
+}
+
 /** Run a plan: resolves once the helper reports `created` (the process then waits on the exec
  *  fifo, or runs). Rejects with a HelperError naming the failed step; on any failure the helper
  *  and the container process are killed. */
@@ -131,18 +166,13 @@ export function startPlan(plan: Plan, opts: StartPlanOptions): Promise<StartedPl
       ),
     );
   }
-  const syncFd = 3 + preserve.length;
-  let child: ChildProcess;
+  let child: HelperProcess;
+  let sync: SyncSocket | null;
   try {
-    child = spawn(opts.helper ?? helperPath(), ['run'], {
-      stdio: [...opts.stdio, ...preserve, 'pipe'],
-      env: { ...opts.env, CORRAL_SYNC_FD: String(syncFd) },
-      detached: opts.detached,
-    });
+    ({ child, sync } = spawnHelper(opts, preserve));
   } catch (e) {
     return Promise.reject(new HelperError('spawn', `cannot start corral-helper: ${(e as Error).message}`));
   }
-  const sync = child.stdio[syncFd] as Socket | null;
   if (!sync) {
     child.kill('SIGKILL');
     return Promise.reject(new HelperError('spawn', 'cannot start corral-helper: no sync socket'));

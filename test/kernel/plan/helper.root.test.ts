@@ -1,7 +1,7 @@
 // Real plans run by the real helper against a busybox rootfs (needs root).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempBundleDir } from '../../support/busybox-rootfs.js';
@@ -96,15 +96,17 @@ interface RunResult {
 
 async function runPlan(plan: Plan, opts: Partial<StartPlanOptions> = {}): Promise<RunResult> {
   const started = await startPlan(plan, { stdio: ['ignore', 'pipe', 'pipe'], detached: false, ...opts });
+  // stdio 'pipe': spawned by Node, so a ChildProcess with its pipes.
+  const helper = started.helper as ChildProcess;
   let stdout = '';
   let stderr = '';
-  started.helper.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  started.helper.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  helper.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  helper.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const timer = setTimeout(() => started.helper.kill('SIGKILL'), 20_000);
   try {
     const e = await started.exited;
     await new Promise<void>((res) =>
-      started.helper.stdout!.readableEnded ? res() : started.helper.stdout!.once('close', res),
+      helper.stdout!.readableEnded ? res() : helper.stdout!.once('close', res),
     );
     return { code: e.code, signal: e.signal, stdout, stderr, pid: started.pid };
   } finally {

@@ -1,0 +1,311 @@
+/* `corral-helper spawner`: starts `corral-helper run` processes for a long-lived caller (the node
+ * agent) and relays their sync sockets over its own stdin/stdout (PLAN.md, "The spawner").
+ *
+ * Why: Node starts a child with fork(), which copies the page tables of a process of a hundred
+ * megabytes and blocks the event loop until the child has exec'd — milliseconds per container.
+ * This process is small, so its fork is cheap; the caller only writes a line. It also seals one
+ * copy of the helper (CVE-2019-5736) for all the runs it starts instead of one per run.
+ *
+ * Requests (stdin), events (stdout): lines in the plan encoding, the first two fields the record
+ * name and the caller's token for one run. The spawner decides nothing: it opens what it is told,
+ * forks, execs the sealed helper, relays lines and reports exits. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "helper.h"
+#include "plan_internal.h"
+
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
+
+struct run {
+  char *tok;
+  pid_t pid;
+  int exited;
+  int sock; /* our end of the helper's sync socket (non-blocking), -1 once it reached EOF */
+  struct lreader rd;
+};
+
+static struct run *runs;
+static int nruns, cap_runs;
+static int sealed = -1;
+
+static void out_fields(const char *name, const char *tok, const char *a, const char *b) {
+  char *t = escape_field(tok);
+  char *ea = a ? escape_field(a) : NULL, *eb = b ? escape_field(b) : NULL;
+  size_t len = strlen(name) + strlen(t) + (ea ? strlen(ea) + 1 : 0) + (eb ? strlen(eb) + 1 : 0) + 3;
+  char *line = malloc(len);
+  if (!line) abort();
+  snprintf(line, len, "%s\t%s%s%s%s%s\n", name, t, ea ? "\t" : "", ea ? ea : "", eb ? "\t" : "", eb ? eb : "");
+  if (send_raw(1, line, strlen(line)) < 0) _exit(0); /* the caller is gone */
+  free(line);
+  free(t);
+  free(ea);
+  free(eb);
+}
+
+/* A line from a helper, passed on as it is (it is already in the plan encoding). */
+static void out_data(const char *tok, const char *line) {
+  char *t = escape_field(tok);
+  size_t len = strlen(t) + strlen(line) + 8;
+  char *buf = malloc(len);
+  if (!buf) abort();
+  int n = snprintf(buf, len, "data\t%s\t%s\n", t, line);
+  if (send_raw(1, buf, (size_t)n) < 0) _exit(0);
+  free(buf);
+  free(t);
+}
+
+static int seal_helper(void) {
+  int exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  if (exe < 0) return -1;
+  int mfd = memfd_create("corral-helper", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+  if (mfd < 0 && errno == EINVAL) mfd = memfd_create("corral-helper", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  struct stat st;
+  if (mfd < 0 || fstat(exe, &st) < 0) return -1;
+  off_t off = 0;
+  while (off < st.st_size) {
+    ssize_t n = sendfile(mfd, exe, &off, (size_t)(st.st_size - off));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return -1;
+  }
+  close(exe);
+  if (fcntl(mfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) return -1;
+  return mfd;
+}
+
+/* Write all of buf to a non-blocking socket, waiting while it is full. */
+static int write_all(int fd, const char *buf, size_t len) {
+  while (len) {
+    ssize_t n = write(fd, buf, len);
+    if (n < 0 && errno == EAGAIN) {
+      struct pollfd p = {.fd = fd, .events = POLLOUT};
+      poll(&p, 1, 1000);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return -1;
+    buf += n;
+    len -= (size_t)n;
+  }
+  return 0;
+}
+
+/* Pass on the lines a helper wrote; at EOF close our end and say so. */
+static void drain(struct run *r) {
+  if (r->sock < 0) return;
+  int got;
+  while ((got = lr_fill(&r->rd)) > 0) {
+    char *l;
+    while (lr_next(&r->rd, &l)) {
+      out_data(r->tok, l);
+      free(l);
+    }
+  }
+  if (got < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  close(r->sock);
+  r->sock = -1;
+  out_fields("eof", r->tok, NULL, NULL);
+}
+
+static struct run *find(const char *tok) {
+  for (int i = 0; i < nruns; i++)
+    if (strcmp(runs[i].tok, tok) == 0) return &runs[i];
+  return NULL;
+}
+
+static int open_stdio(const char *spec, int target) {
+  int fd = open(strcmp(spec, "-") == 0 ? "/dev/null" : spec, O_RDWR | O_NOCTTY);
+  if (fd < 0) return -1;
+  if (fd != target) {
+    if (dup2(fd, target) < 0) return -1;
+    close(fd);
+  }
+  return 0;
+}
+
+/* spawn TOKEN DETACHED STDIN STDOUT STDERR [ENV...] */
+static void do_spawn(char **f, int nf) {
+  if (nf < 6) return;
+  const char *tok = f[1];
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+    out_fields("error", tok, strerror(errno), NULL);
+    return;
+  }
+  /* The child's environment: the caller's entries, then ours. */
+  char **env = calloc((size_t)nf, sizeof(char *));
+  if (!env) abort();
+  int ne = 0;
+  for (int i = 6; i < nf; i++) env[ne++] = f[i];
+  env[ne++] = "CORRAL_HELPER_SEALED=1";
+  env[ne++] = "CORRAL_SYNC_FD=3";
+  env[ne] = NULL;
+  pid_t pid = fork();
+  if (pid < 0) {
+    out_fields("error", tok, strerror(errno), NULL);
+    close(sv[0]);
+    close(sv[1]);
+    free(env);
+    return;
+  }
+  if (pid == 0) {
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    if (strcmp(f[2], "1") == 0) setsid();
+    /* stdio first (they may land on 0..2), then the sync socket as fd 3, nothing else open. */
+    int s = fcntl(sv[1], F_DUPFD_CLOEXEC, 10);
+    int m = fcntl(sealed, F_DUPFD_CLOEXEC, 10);
+    if (s < 0 || m < 0 || open_stdio(f[3], 0) < 0 || open_stdio(f[4], 1) < 0 || open_stdio(f[5], 2) < 0) {
+      dprintf(2, "corral-helper spawner: stdio: %s\n", strerror(errno));
+      _exit(127);
+    }
+    if (dup2(s, 3) < 0) _exit(127);
+    /* Everything from 4 up (the helper execs from m, close-on-exec). */
+    for (int fd = 4; fd < 1024; fd++)
+      if (fd != m) close(fd);
+    char *argv[] = {"corral-helper", "run", NULL};
+    fexecve(m, argv, env);
+    dprintf(2, "corral-helper spawner: exec: %s\n", strerror(errno));
+    _exit(127);
+  }
+  free(env);
+  close(sv[1]);
+  fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK);
+  if (nruns == cap_runs) {
+    cap_runs = cap_runs ? cap_runs * 2 : 16;
+    runs = realloc(runs, (size_t)cap_runs * sizeof *runs);
+    if (!runs) abort();
+  }
+  struct run *r = &runs[nruns++];
+  r->tok = strdup(tok);
+  r->pid = pid;
+  r->exited = 0;
+  r->sock = sv[0];
+  lr_init(&r->rd, sv[0]);
+  char p[32];
+  snprintf(p, sizeof p, "%d", pid);
+  out_fields("pid", tok, p, NULL);
+}
+
+static void drop(int i) {
+  free(runs[i].tok);
+  free(runs[i].rd.buf);
+  runs[i] = runs[--nruns];
+}
+
+static void request(char *line) {
+  /* data TOKEN LINE: the rest after the second TAB is the helper's line, unescaped as it is. */
+  if (strncmp(line, "data\t", 5) == 0) {
+    char *tab = strchr(line + 5, '\t');
+    if (!tab) return;
+    *tab = 0;
+    char *rest = tab + 1;
+    char **tf;
+    split_fields(line + 5, &tf);
+    struct run *r = find(tf[0]);
+    if (r && r->sock >= 0) {
+      size_t n = strlen(rest);
+      rest[n] = '\n'; /* the terminating NUL becomes the line's newline (lr_next allocated n+1) */
+      write_all(r->sock, rest, n + 1); /* failing: the helper is gone, its EOF and exit follow */
+      rest[n] = 0;
+    }
+    free(tf);
+    return;
+  }
+  char **f;
+  int nf = split_fields(line, &f);
+  if (strcmp(f[0], "spawn") == 0) do_spawn(f, nf);
+  else if (strcmp(f[0], "close") == 0 && nf >= 2) {
+    struct run *r = find(f[1]);
+    if (r && r->sock >= 0) shutdown(r->sock, SHUT_WR);
+  }
+  free(f);
+}
+
+static void reap(void) {
+  int status;
+  pid_t pid;
+  while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+    for (int i = 0; i < nruns; i++) {
+      if (runs[i].pid != pid || runs[i].exited) continue;
+      char code[16], sig[16];
+      snprintf(code, sizeof code, "%d", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+      snprintf(sig, sizeof sig, "%d", WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+      drain(&runs[i]); /* lines the helper wrote before it exited come first */
+      runs[i].exited = 1;
+      out_fields("exit", runs[i].tok, code, sig);
+      break;
+    }
+  }
+}
+
+int cmd_spawner(int argc, char **argv) {
+  sealed = seal_helper();
+  if (sealed < 0) {
+    perror("corral-helper spawner: seal");
+    return 1;
+  }
+  signal(SIGPIPE, SIG_IGN);
+  sigset_t chld;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &chld, NULL);
+  int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (sfd < 0) {
+    perror("corral-helper spawner: signalfd");
+    return 1;
+  }
+  struct lreader in;
+  lr_init(&in, 0);
+  struct pollfd *pfd = NULL;
+  int cap_pfd = 0;
+  for (;;) {
+    int n = 2 + nruns;
+    if (n > cap_pfd) {
+      cap_pfd = n * 2;
+      pfd = realloc(pfd, (size_t)cap_pfd * sizeof *pfd);
+      if (!pfd) abort();
+    }
+    pfd[0] = (struct pollfd){.fd = 0, .events = POLLIN};
+    pfd[1] = (struct pollfd){.fd = sfd, .events = POLLIN};
+    for (int i = 0; i < nruns; i++) pfd[2 + i] = (struct pollfd){.fd = runs[i].sock, .events = POLLIN};
+    if (poll(pfd, (nfds_t)n, -1) < 0) {
+      if (errno == EINTR) continue;
+      return 1;
+    }
+    if (pfd[0].revents) {
+      /* The caller ended (or died): leave. Helpers run on, as they would after a caller's exit. */
+      if (lr_fill(&in) <= 0) return 0;
+      char *line;
+      while (lr_next(&in, &line)) {
+        request(line);
+        free(line);
+      }
+    }
+    /* Helpers' lines (runs added above were not polled: skip them). */
+    for (int i = 0; i < n - 2 && i < nruns; i++)
+      if (pfd[2 + i].revents && runs[i].sock == pfd[2 + i].fd) drain(&runs[i]);
+    if (pfd[1].revents) {
+      struct signalfd_siginfo si;
+      while (read(sfd, &si, sizeof si) == sizeof si) {
+      }
+      reap();
+    }
+    for (int i = nruns - 1; i >= 0; i--)
+      if (runs[i].exited && runs[i].sock < 0) drop(i);
+  }
+}

@@ -1,0 +1,228 @@
+// Starts `corral-helper run` through one long-lived `corral-helper spawner` (native/spawner.c,
+// native/PLAN.md "The spawner") instead of child_process.spawn: Node forks a child by copying
+// its page tables and waits until the child has exec'd, milliseconds of a busy event loop per
+// container in a process as big as the node agent; the spawner is small and the caller only
+// writes a line. Each run looks like a child process (pid, exit, kill) with a sync socket (a
+// Duplex whose lines the spawner relays).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { constants } from 'node:os';
+import { Duplex } from 'node:stream';
+import { LineSplitter } from './lines.js';
+import { encodeLine, unescapeField } from './plan.js';
+
+/** What startPlan needs of the helper process, whether Node or the spawner started it. */
+export interface HelperProcess extends EventEmitter {
+  readonly pid?: number;
+  readonly exitCode: number | null;
+  kill(signal?: NodeJS.Signals): boolean;
+  unref(): void;
+}
+
+/** A run's stdio: /dev/null, or a path the spawner opens read-write (a FIFO, a file, a tty). */
+export type SpawnerStdio = 'ignore' | { path: string };
+
+const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(
+  Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]),
+);
+
+class SpawnedRun extends EventEmitter implements HelperProcess {
+  pid?: number;
+  exitCode: number | null = null;
+  exited = false;
+  refed = true;
+  readonly sync: RelaySocket;
+
+  constructor(
+    private readonly owner: HelperSpawner,
+    readonly token: string,
+  ) {
+    super();
+    this.sync = new RelaySocket(owner, token, () => this.unref());
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGTERM'): boolean {
+    if (this.exited || !this.pid) return false;
+    try {
+      process.kill(this.pid, signal);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  unref(): void {
+    if (!this.refed) return;
+    this.refed = false;
+    this.owner.release();
+  }
+}
+
+/** The helper's sync socket as seen from here: lines out through the spawner, lines in from it. */
+class RelaySocket extends Duplex {
+  private readonly out = new LineSplitter();
+
+  constructor(
+    private readonly owner: HelperSpawner,
+    private readonly token: string,
+    private readonly onUnref: () => void,
+  ) {
+    super({ allowHalfOpen: false, decodeStrings: false });
+  }
+
+  override _write(chunk: Buffer | string, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
+    for (const line of this.out.push(chunk.toString())) this.owner.send(`data\t${this.token}\t${line}\n`);
+    cb();
+  }
+
+  override _final(cb: (e?: Error | null) => void): void {
+    this.owner.send(encodeLine(['close', this.token]));
+    cb();
+  }
+
+  override _read(): void {
+    /* lines are pushed as the spawner reports them */
+  }
+
+  /** As net.Socket's: the run no longer keeps the caller alive. */
+  unref(): this {
+    this.onUnref();
+    return this;
+  }
+}
+
+export class HelperSpawner {
+  private child?: ChildProcess;
+  private readonly runs = new Map<string, SpawnedRun>();
+  private seq = 0;
+  private refs = 0;
+  private closing = false;
+
+  constructor(
+    private readonly helper: string,
+    private readonly log: (msg: string) => void = () => undefined,
+  ) {}
+
+  /** The spawner process (started with the first run). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Start `corral-helper run` with its sync socket as fd 3 (CORRAL_SYNC_FD=3). */
+  spawn(o: {
+    stdio: [SpawnerStdio, SpawnerStdio, SpawnerStdio];
+    env?: Record<string, string>;
+    detached: boolean;
+  }): { child: HelperProcess; sync: Duplex & { unref(): unknown } } {
+    if (this.closing) throw new Error('the helper spawner is closed');
+    const child = this.process();
+    const token = String(++this.seq);
+    const run = new SpawnedRun(this, token);
+    this.runs.set(token, run);
+    this.refs++;
+    this.refresh();
+    const io = o.stdio.map((s) => (s === 'ignore' ? '-' : s.path));
+    const env = Object.entries(o.env ?? {}).map(([k, v]) => `${k}=${v}`);
+    child.stdin!.write(encodeLine(['spawn', token, o.detached ? '1' : '0', ...io, ...env]));
+    return { child: run, sync: run.sync };
+  }
+
+  /**
+   * No more runs: the spawner ends once the runs it has report their exits (as child processes
+   * would keep reporting theirs); the helpers run on after it, as after any caller's exit.
+   */
+  close(): void {
+    this.closing = true;
+    if (!this.runs.size) this.end();
+  }
+
+  private end(): void {
+    const c = this.child;
+    this.child = undefined;
+    c?.stdin?.end();
+    c?.unref();
+  }
+
+  send(line: string): void {
+    this.child?.stdin?.write(line);
+  }
+
+  release(): void {
+    this.refs--;
+    this.refresh();
+  }
+
+  private process(): ChildProcess {
+    if (this.child) return this.child;
+    const child = spawn(this.helper, ['spawner'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    this.child = child;
+    const lines = new LineSplitter();
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (chunk: string) => {
+      for (const line of lines.push(chunk)) this.event(line);
+    });
+    child.stdin!.on('error', () => undefined);
+    child.on('error', (e) => this.log(`corral-helper spawner: ${e.message}`));
+    child.on('exit', (code, signal) => {
+      if (this.child !== child) return; // closed
+      this.child = undefined;
+      if (this.runs.size)
+        this.log(`corral-helper spawner ended (${signal ?? code}) with ${this.runs.size} helpers it started`);
+    });
+    return child;
+  }
+
+  /** Keep the caller alive while a run is ref'd (as a child process would). */
+  private refresh(): void {
+    const c = this.child;
+    if (!c) return;
+    const streams = [c.stdin, c.stdout] as unknown as { ref?: () => void; unref?: () => void }[];
+    if (this.refs > 0) {
+      c.ref();
+      for (const s of streams) s.ref?.();
+    } else {
+      c.unref();
+      for (const s of streams) s.unref?.();
+    }
+  }
+
+  private event(line: string): void {
+    const a = line.indexOf('\t');
+    const b = line.indexOf('\t', a + 1);
+    const name = line.slice(0, a);
+    const token = unescapeField(b < 0 ? line.slice(a + 1) : line.slice(a + 1, b));
+    const rest = b < 0 ? '' : line.slice(b + 1);
+    const run = this.runs.get(token);
+    if (!run) return;
+    switch (name) {
+      case 'pid':
+        run.pid = Number(rest);
+        return;
+      case 'data':
+        run.sync.push(rest + '\n');
+        return;
+      case 'eof':
+        run.sync.push(null);
+        return;
+      case 'error':
+        run.exited = true;
+        this.finish(run);
+        run.sync.push(null);
+        run.emit('error', new Error(unescapeField(rest)));
+        return;
+      case 'exit': {
+        const [code, sig] = rest.split('\t').map(Number);
+        run.exited = true;
+        run.exitCode = code! >= 0 ? code! : null;
+        this.finish(run);
+        run.emit('exit', run.exitCode, sig ? (SIGNAL_NAMES.get(sig!) ?? null) : null);
+      }
+    }
+  }
+
+  private finish(run: SpawnedRun): void {
+    this.runs.delete(run.token);
+    run.unref();
+    if (this.closing && !this.runs.size) this.end();
+  }
+}
