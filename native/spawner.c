@@ -36,6 +36,8 @@ struct run {
   int exited;
   int sock; /* our end of the helper's sync socket (non-blocking), -1 once it reached EOF */
   struct lreader rd;
+  char *obuf; /* lines for the helper, written once per batch of requests */
+  size_t olen, ocap;
 };
 
 static struct run *runs;
@@ -120,6 +122,21 @@ static void drain(struct run *r) {
   out_fields("eof", r->tok, NULL, NULL);
 }
 
+static void flush(struct run *r) {
+  if (r->olen && r->sock >= 0) write_all(r->sock, r->obuf, r->olen); /* failing: the helper is gone */
+  r->olen = 0;
+}
+
+static void append(struct run *r, const char *s, size_t n) {
+  if (r->olen + n > r->ocap) {
+    r->ocap = (r->olen + n) * 2;
+    r->obuf = realloc(r->obuf, r->ocap);
+    if (!r->obuf) abort();
+  }
+  memcpy(r->obuf + r->olen, s, n);
+  r->olen += n;
+}
+
 static struct run *find(const char *tok) {
   for (int i = 0; i < nruns; i++)
     if (strcmp(runs[i].tok, tok) == 0) return &runs[i];
@@ -194,6 +211,8 @@ static void do_spawn(char **f, int nf) {
   r->tok = strdup(tok);
   r->pid = pid;
   r->exited = 0;
+  r->obuf = NULL;
+  r->olen = r->ocap = 0;
   r->sock = sv[0];
   lr_init(&r->rd, sv[0]);
   char p[32];
@@ -204,6 +223,7 @@ static void do_spawn(char **f, int nf) {
 static void drop(int i) {
   free(runs[i].tok);
   free(runs[i].rd.buf);
+  free(runs[i].obuf);
   runs[i] = runs[--nruns];
 }
 
@@ -220,7 +240,7 @@ static void request(char *line) {
     if (r && r->sock >= 0) {
       size_t n = strlen(rest);
       rest[n] = '\n'; /* the terminating NUL becomes the line's newline (lr_next allocated n+1) */
-      write_all(r->sock, rest, n + 1); /* failing: the helper is gone, its EOF and exit follow */
+      append(r, rest, n + 1);
       rest[n] = 0;
     }
     free(tf);
@@ -231,7 +251,10 @@ static void request(char *line) {
   if (strcmp(f[0], "spawn") == 0) do_spawn(f, nf);
   else if (strcmp(f[0], "close") == 0 && nf >= 2) {
     struct run *r = find(f[1]);
-    if (r && r->sock >= 0) shutdown(r->sock, SHUT_WR);
+    if (r && r->sock >= 0) {
+      flush(r);
+      shutdown(r->sock, SHUT_WR);
+    }
   }
   free(f);
 }
@@ -295,6 +318,7 @@ int cmd_spawner(int argc, char **argv) {
         request(line);
         free(line);
       }
+      for (int i = 0; i < nruns; i++) flush(&runs[i]);
     }
     /* Helpers' lines (runs added above were not polled: skip them). */
     for (int i = 0; i < n - 2 && i < nruns; i++)

@@ -39,9 +39,9 @@ export async function start(rt: RuntimeCore, id: string): Promise<void> {
     const status = await rt.statusOf(r);
     if (status !== 'created')
       throw new OciError(`cannot start container "${id}": it is ${status}, not created`);
+    // Nothing to save: the fifo is gone now, which is what makes the status `running`.
     await readFifo(r, rt.store.fifo(id));
     r.started = true;
-    rt.store.save(r);
   });
   await hooksWarn(rt, 'poststart', r.config.hooks?.poststart, () => rt.store.ociState(r, 'running'));
 }

@@ -48,7 +48,7 @@ export interface ContainerRecord {
   config: Spec;
   /** Set once the helper reported `created` (until then the container is `creating`). */
   ready?: boolean;
-  /** Set by `start` after the fifo was read. */
+  /** Set when the init waits for no `start` (no exec fifo); after a start, the fifo being gone tells. */
   started?: boolean;
   /** For a non-detached init: the file the helper writes the exit status to. */
   exitStatusFile?: string;

@@ -71,7 +71,9 @@ class RelaySocket extends Duplex {
   }
 
   override _write(chunk: Buffer | string, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
-    for (const line of this.out.push(chunk.toString())) this.owner.send(`data\t${this.token}\t${line}\n`);
+    // One write for the chunk (a whole plan is hundreds of lines).
+    const lines = this.out.push(chunk.toString());
+    if (lines.length) this.owner.send(lines.map((l) => `data\t${this.token}\t${l}\n`).join(''));
     cb();
   }
 
