@@ -1,16 +1,21 @@
 // The agent's local endpoint: HTTP over the unix socket <dataDir>/node.sock (mode 0600).
 //   GET  /pods                                  → {pods: [...], manifestErrors: {...}}
-//   GET  /logs?pod=&namespace=&container=&follow=1  → the container's log text (CRI records unwrapped)
+//   GET  /logs?pod=&namespace=&container=&follow=1&previous=1&timestamps=1&...  → the container's
+//        log text as kubectl logs prints it (endpoint-logs.ts)
 //   POST /exec?pod=&namespace=&container=&cmd=JSON  with `Upgrade: corral-exec`: the connection
 //        then carries stdin raw from the client (half-close = EOF) and frames to the client:
 //        1 byte stream (1 stdout, 2 stderr, 3 exit code as decimal text), 4 bytes length, data.
 //        With `&tty=1[&stdin=1][&rows=R&cols=C]` the command gets a pty of its own (relayed by
 //        corral-helper; its output is stream 1) and the client sends frames too: stream 0 stdin,
 //        stream 4 a window size as text "ROWS COLS", stream 255 (or half-close) end of stdin.
+//   POST /portforward?pod=&namespace=&port=N  (same upgrade): the connection becomes a byte
+//        stream to 127.0.0.1:N in the pod's network namespace (half-close passed on); an error
+//        (nothing listens there) is a 404 whose body says so.
 //   POST /attach?pod=&namespace=&container=  (same upgrade): the running container's output from
 //        now on, frames 1/2 as it is logged, until that instance ends (frame 3: its exit code, or
-//        empty when unknown). A container's stdin is not kept open, so there is no input.
-import { closeSync, existsSync, openSync, readSync, readdirSync, rmSync, statSync } from 'node:fs';
+//        empty when unknown). With &stdin=1, for a container with spec.stdin, what the client sends
+//        goes to the container's stdin (half-close: the end of this attach's input; stdin.ts).
+import { rmSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, createServer as createNetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -18,6 +23,10 @@ import { join } from 'node:path';
 import type { ExecOptions } from '../oci/runtime.js';
 import type { TerminalControl, TerminalRelayOptions } from '../oci/terminal.js';
 import type { NodeAgent } from './agent.js';
+import { containerStatus, serveLogs } from './endpoint-logs.js';
+import { instanceLog, LogTail } from './log-read.js';
+import { connectPodPort } from './port-forward.js';
+import { attachStdin, closeStdin } from './stdin.js';
 import type { PodWorker } from './pod-worker.js';
 
 export function socketPath(dataDir: string): string {
@@ -51,25 +60,6 @@ function parseSize(text: string): { rows: number; cols: number } | undefined {
   const rows = Number(m[1]);
   const cols = Number(m[2]);
   return rows > 0 && cols > 0 && rows < 65536 && cols < 65536 ? { rows, cols } : undefined;
-}
-
-function unwrap(text: string): string {
-  let out = '';
-  for (const line of text.split('\n')) {
-    const m = /^\S+ (?:stdout|stderr) ([PF]) (.*)$/.exec(line);
-    if (m) out += m[2] + (m[1] === 'F' ? '\n' : '');
-  }
-  return out;
-}
-
-function newestLog(dir: string): string | undefined {
-  if (!existsSync(dir)) return undefined;
-  const n = readdirSync(dir)
-    .map((f) => /^(\d+)\.log$/.exec(f)?.[1])
-    .filter((x): x is string => !!x)
-    .map(Number)
-    .sort((a, b) => b - a)[0];
-  return n === undefined ? undefined : join(dir, `${n}.log`);
 }
 
 /** Two connected unix stream sockets (Node has no socketpair): one end goes to the exec'd process. */
@@ -115,22 +105,8 @@ export function serve(agent: NodeAgent): Promise<Server> {
         res.end(JSON.stringify({ pods: agent.pods(), manifestErrors: agent.manifestErrors() }));
         return;
       }
-      if (req.method === 'GET' && url.pathname === '/logs') {
-        const { w, ctr } = find(req);
-        const file = newestLog(agent.logDir(w, ctr));
-        res.setHeader('content-type', 'text/plain; charset=utf-8');
-        if (!file) return void res.end();
-        const log = new LogTail(file, 0);
-        const pump = (): void => {
-          const lines = log.read();
-          if (lines) res.write(unwrap(lines));
-        };
-        pump();
-        if (url.searchParams.get('follow') !== '1') return void res.end();
-        const t = setInterval(pump, 200);
-        req.on('close', () => clearInterval(t));
-        return;
-      }
+      if (req.method === 'GET' && url.pathname === '/logs')
+        return void serveLogs(agent, find(req), url, req, res);
       res.statusCode = 404;
       res.end(`unknown endpoint ${url.pathname}\n`);
     } catch (e) {
@@ -141,10 +117,11 @@ export function serve(agent: NodeAgent): Promise<Server> {
   server.on('upgrade', (req: IncomingMessage, sock: Duplex) => {
     void (async () => {
       try {
+        const path = new URL(req.url ?? '/', 'http://node').pathname;
         const { w, ctr } = find(req);
+        if (path === '/portforward') return await portForward(agent, w, q(req), sock);
         const r = w.running(ctr);
         if (!r) throw new Error(`container ${ctr} is not running`);
-        const path = new URL(req.url ?? '/', 'http://node').pathname;
         if (path === '/attach') await attach(agent, w, ctr, r.id, q(req), sock);
         else if (path === '/exec') await execIn(agent, r, q(req), sock);
         else throw new Error(`unknown endpoint ${path}`);
@@ -161,7 +138,45 @@ export function serve(agent: NodeAgent): Promise<Server> {
   });
 }
 
+/** attach -i to a container without spec.stdin (the API server says the same). */
+export function noStdin(ctr: string): string {
+  return (
+    `container ${ctr} has no stdin (spec.containers[].stdin is not true), so the node agent does not ` +
+    "keep a container's stdin open: set stdin: true in the pod spec, or attach without -i"
+  );
+}
+
 const SWITCH = 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: corral-exec\r\nConnection: Upgrade\r\n\r\n';
+
+/** /portforward: the connection becomes a byte pipe to 127.0.0.1:PORT in the pod's netns. */
+async function portForward(agent: NodeAgent, w: PodWorker, p: URLSearchParams, sock: Duplex): Promise<void> {
+  const port = Number(p.get('port'));
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new Error(`port: "${p.get('port') ?? ''}" is not a port number (1-65535)`);
+  const pid = w.pod.spec.hostNetwork ? undefined : w.sandboxPid;
+  if (!w.pod.spec.hostNetwork && !pid) throw new Error(`pod ${w.pod.metadata.name} has no running sandbox`);
+  let conn: Duplex;
+  try {
+    conn = await connectPodPort(agent.opts.dataDir, pid, port);
+  } catch (e) {
+    throw new Error(
+      `failed to connect to localhost:${port} inside the network namespace of pod ${w.pod.metadata.name}: ${(e as Error).message}`,
+      { cause: e },
+    );
+  }
+  if (sock.destroyed) return void conn.destroy();
+  sock.write(SWITCH);
+  sock.pipe(conn);
+  conn.pipe(sock);
+  const done = () => {
+    sock.destroy();
+    conn.destroy();
+  };
+  sock.on('error', done);
+  conn.on('error', done);
+  sock.on('close', done);
+  conn.on('close', done);
+}
 
 type Running = NonNullable<ReturnType<PodWorker['running']>>;
 
@@ -243,18 +258,23 @@ async function attach(
   p: URLSearchParams,
   sock: Duplex,
 ): Promise<void> {
-  if (p.get('stdin') === '1')
-    throw new Error(
-      `container ${ctr}: the node agent does not keep a container's stdin open (spec.containers[].stdin is not supported); attach without -i`,
-    );
-  const file = newestLog(agent.logDir(w, ctr));
+  const spec = [...w.pod.spec.containers, ...(w.pod.spec.initContainers ?? [])].find((c) => c.name === ctr);
+  const wantIn = p.get('stdin') === '1';
+  if (wantIn && !spec?.stdin) throw new Error(noStdin(ctr));
+  // stdin: what the client sends goes into the container's stdin pipe (stdin.ts) until it ends.
+  const input = wantIn ? attachStdin(id, join(w.dir, 'bundles', id), !!spec?.stdinOnce) : undefined;
+  const file = instanceLog(agent.logDir(w, ctr), w.pod.metadata.name, containerStatus(w, ctr), false);
   // From now on: what the log holds already is not attach's to show.
   const log = file ? new LogTail(file, statSync(file).size) : undefined;
   sock.write(SWITCH);
   let closed = false;
   sock.on('close', () => (closed = true));
   sock.on('error', () => undefined);
-  sock.resume(); // no input: the client's half-close is all it may send
+  if (input) {
+    sock.on('data', (d: Buffer) => input.write(d));
+    sock.on('end', () => closeStdin(input));
+    sock.on('close', () => closeStdin(input));
+  } else sock.resume(); // no input: the client's half-close is all it may send
   const pump = (): void => {
     for (const line of (log?.read() ?? '').split('\n')) {
       const m = /^\S+ (stdout|stderr) ([PF]) (.*)$/.exec(line);
@@ -275,35 +295,4 @@ async function attach(
   sock.end(frame(3, Buffer.from(code === undefined ? '' : String(code))));
 }
 
-export { frame, unwrap, deframer, parseSize };
-
-/** What a CRI log file gained since the last read, in whole lines; a file that shrank was rotated
- *  and is read again from its start. */
-class LogTail {
-  private rest = '';
-
-  constructor(
-    private readonly file: string,
-    private pos: number,
-  ) {}
-
-  read(): string {
-    let size: number;
-    try {
-      size = statSync(this.file).size;
-    } catch {
-      return '';
-    }
-    if (size < this.pos) this.pos = 0;
-    if (size === this.pos) return '';
-    const fd = openSync(this.file, 'r');
-    const buf = Buffer.alloc(size - this.pos);
-    readSync(fd, buf, 0, buf.length, this.pos);
-    closeSync(fd);
-    this.pos = size;
-    const text = this.rest + buf.toString('utf8');
-    const cut = text.lastIndexOf('\n') + 1;
-    this.rest = text.slice(cut);
-    return text.slice(0, cut);
-  }
-}
+export { frame, deframer, parseSize };

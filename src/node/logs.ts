@@ -16,10 +16,13 @@ export function openFifoForContainer(path: string): number {
   return openSync(path, fsc.O_RDWR);
 }
 
+/** The wall clock in nanoseconds, advanced by the monotonic clock: ordered and precise. */
+const EPOCH_NS = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
+
 /** RFC 3339 with nanoseconds, as the CRI writes it. */
-export function criTime(d = new Date(), nanos = process.hrtime.bigint()): string {
-  const iso = d.toISOString(); // ...sss Z
-  const sub = (nanos % 1_000_000n).toString().padStart(6, '0');
+export function criTime(ns = EPOCH_NS + process.hrtime.bigint()): string {
+  const iso = new Date(Number(ns / 1_000_000n)).toISOString(); // ...sssZ
+  const sub = (ns % 1_000_000n).toString().padStart(6, '0');
   return `${iso.slice(0, -1)}${sub}Z`;
 }
 

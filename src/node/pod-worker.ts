@@ -1,7 +1,7 @@
 // One pod's life: sandbox, volumes, init containers in order (each to completion), then every app
 // container in its own loop (start, wait, record how it ended, restart per restartPolicy with
 // CrashLoopBackOff), probes, graceful stop; re-adoption of what a previous agent started.
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { processAlive } from '../oci/proc.js';
 import type { Process } from '../oci/spec.js';
@@ -14,6 +14,7 @@ import { startProbes } from './prober.js';
 import type { ContainerUsage } from './eviction.js';
 import { containerAmounts, podCgroupPath, qosClass, type QOSClass } from './qos.js';
 import { sandboxId, startSandbox, writeEtcFiles } from './sandbox.js';
+import { openContainerStdin, releaseContainerStdin } from './stdin.js';
 import { podStatus, type ContainerView } from './status.js';
 import type { ContainerRecord, PodRecord } from './store.js';
 import type { Container, ContainerStateTerminated, Pod, PodStatus } from './types.js';
@@ -248,7 +249,17 @@ export class PodWorker {
     const l = await prepareContainer(this.ctx, this.pod, c.c, id, o);
     const log = join(this.dir, c.name, `${n}.log`);
     mkdirSync(join(this.dir, c.name), { recursive: true });
-    const r = await startInstance(this.ctx, id, join(this.dir, 'bundles', id), l.spec, log, l.release);
+    const bundle = join(this.dir, 'bundles', id);
+    const stdin = c.c.stdin ? await openContainerStdin(this.ctx, id, bundle, !!c.c.stdinOnce) : undefined;
+    let r: Running;
+    try {
+      r = await startInstance(this.ctx, id, bundle, l.spec, log, l.release, stdin);
+    } catch (e) {
+      releaseContainerStdin(id);
+      throw e;
+    } finally {
+      if (stdin !== undefined) closeSync(stdin);
+    }
     c.rec.restartCount = n;
     return r;
   }
@@ -298,6 +309,7 @@ export class PodWorker {
     const code = await r.exited;
     if (this.detached) return undefined;
     const oom = (await this.ctx.cgroups.oomKills(`${this.podCgroup}/${r.rec.id}`)) > 0;
+    releaseContainerStdin(r.rec.id);
     await cleanupInstance(this.ctx, r, join(this.dir, 'bundles', r.rec.id));
     const exitCode = code ?? 137;
     const t: ContainerStateTerminated = {

@@ -97,6 +97,9 @@ export interface Container {
   startupProbe?: Probe;
   lifecycle?: { postStart?: { exec?: ExecAction }; preStop?: { exec?: ExecAction } };
   volumeMounts?: VolumeMount[];
+  /** Keep the container's stdin open for attach -i (stdin.ts); stdinOnce: until the first ends. */
+  stdin?: boolean;
+  stdinOnce?: boolean;
 }
 
 export interface KeyToPath {

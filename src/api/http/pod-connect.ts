@@ -1,4 +1,4 @@
-// pods/log and pods/exec proxied to the node agent that runs the pod.
+// pods/log, pods/exec and pods/attach proxied to the node agent that runs the pod.
 //
 // How the API server reaches the agent: the Node object carries the path of the agent's local
 // endpoint socket (annotation NODE_ENDPOINT_ANNOTATION, written by the agent at registration).
@@ -21,7 +21,8 @@ import { acceptWebSocket, offeredProtocols, type WebSocketConn } from './websock
 export const NODE_ENDPOINT_ANNOTATION = 'corral.dev/endpoint-socket';
 const V5 = 'v5.channel.k8s.io';
 
-type PodSpec = { nodeName?: string; containers?: { name: string }[]; initContainers?: { name: string }[] };
+type ContainerSpec = { name: string; stdin?: boolean };
+type PodSpec = { nodeName?: string; containers?: ContainerSpec[]; initContainers?: ContainerSpec[] };
 
 function containerOf(pod: KObject, q: URLSearchParams): string {
   const spec = (pod.spec ?? {}) as PodSpec;
@@ -35,7 +36,7 @@ function containerOf(pod: KObject, q: URLSearchParams): string {
   return c;
 }
 
-async function endpointOf(ctx: ServerContext, pod: KObject): Promise<string> {
+export async function endpointOf(ctx: ServerContext, pod: KObject): Promise<string> {
   const nodeName = ((pod.spec ?? {}) as PodSpec).nodeName;
   if (!nodeName) throw badRequest(`pod ${pod.metadata.name} does not have a host assigned`);
   let node: KObject;
@@ -68,13 +69,35 @@ function nodeError(res: IncomingMessage): Promise<ApiError> {
   });
 }
 
-/** Keep the last `n` lines of `text`. */
-function tail(text: string, n: number): string {
-  if (n <= 0) return '';
-  const lines = text.split('\n');
-  const hasEnd = text.endsWith('\n');
-  if (hasEnd) lines.pop();
-  return lines.slice(-n).join('\n') + (hasEnd && lines.length ? '\n' : '');
+/** PodLogOptions from the query, checked as Kubernetes does, in the agent endpoint's terms. */
+function logQuery(q: URLSearchParams): URLSearchParams {
+  const out = new URLSearchParams();
+  const flag = (k: string) => q.get(k) === 'true' || q.get(k) === '1';
+  for (const k of ['follow', 'previous', 'timestamps']) if (flag(k)) out.set(k, '1');
+  const int = (k: string, min: number, must: string): number | undefined => {
+    const v = q.get(k);
+    if (v === null || v === '') return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n)) throw badRequest(`${k}: Invalid value: "${v}": must be an integer`);
+    if (n < min) throw badRequest(`${k}: Invalid value: ${n}: ${must}`);
+    return n;
+  };
+  const tailLines = int('tailLines', 0, 'must be greater than or equal to 0');
+  const limitBytes = int('limitBytes', 1, 'must be greater than 0');
+  const sinceSeconds = int('sinceSeconds', 1, 'must be greater than 0');
+  const sinceTime = q.get('sinceTime');
+  if (sinceSeconds !== undefined && sinceTime)
+    throw badRequest('at most one of `sinceTime` or `sinceSeconds` may be specified');
+  if (tailLines !== undefined) out.set('tailLines', String(tailLines));
+  if (limitBytes !== undefined) out.set('limitBytes', String(limitBytes));
+  if (sinceSeconds !== undefined)
+    out.set('sinceTime', new Date(Date.now() - sinceSeconds * 1000).toISOString());
+  else if (sinceTime) {
+    if (Number.isNaN(Date.parse(sinceTime)))
+      throw badRequest(`sinceTime: Invalid value: "${sinceTime}": must be an RFC 3339 time`);
+    out.set('sinceTime', sinceTime);
+  }
+  return out;
 }
 
 export async function proxyLog(
@@ -85,18 +108,11 @@ export async function proxyLog(
   res: ServerResponse,
 ): Promise<void> {
   const container = containerOf(pod, q);
-  if (q.get('previous') === 'true')
-    throw badRequest(`previous terminated container "${container}" in pod "${pod.metadata.name}" not found`);
+  const qs = logQuery(q);
   const socketPath = await endpointOf(ctx, pod);
-  const follow = q.get('follow') === 'true';
-  const tailLines = q.has('tailLines') ? Number(q.get('tailLines')) : undefined;
-  const limitBytes = q.has('limitBytes') ? Number(q.get('limitBytes')) : undefined;
-  const qs = new URLSearchParams({
-    pod: pod.metadata.name ?? '',
-    namespace: pod.metadata.namespace ?? 'default',
-    container,
-    follow: follow ? '1' : '0',
-  });
+  qs.set('pod', pod.metadata.name ?? '');
+  qs.set('namespace', pod.metadata.namespace ?? 'default');
+  qs.set('container', container);
   const up = await new Promise<IncomingMessage>((resolve, reject) => {
     const r = http.get({ socketPath, path: `/logs?${qs}` }, resolve);
     r.on('error', (e) =>
@@ -106,52 +122,16 @@ export async function proxyLog(
   });
   if (up.statusCode !== 200) throw await nodeError(up);
   res.writeHead(200, { 'Content-Type': 'text/plain', 'Cache-Control': 'no-cache, private' });
-  if (follow) res.flushHeaders();
-  let sent = 0;
-  const write = (s: string): boolean => {
-    if (limitBytes !== undefined) {
-      const b = Buffer.from(s).subarray(0, Math.max(0, limitBytes - sent));
-      sent += b.length;
-      res.write(b);
-      return sent < limitBytes;
-    }
-    res.write(s);
-    return true;
-  };
-  up.setEncoding('utf8');
-  // The agent sends what the log holds at once, then (follow) new lines as they come: tailLines
-  // applies to that first part, which is what arrives before a short quiet period.
-  let head: string | undefined = tailLines === undefined ? undefined : '';
-  let quiet: NodeJS.Timeout | undefined;
-  const flushHead = (): void => {
-    if (head === undefined) return;
-    const t = tail(head, tailLines!);
-    head = undefined;
-    if (!write(t)) up.destroy();
-  };
-  up.on('data', (c: string) => {
-    if (head !== undefined) {
-      head += c;
-      if (follow) {
-        clearTimeout(quiet);
-        quiet = setTimeout(flushHead, 100);
-      }
-      return;
-    }
-    if (!write(c)) up.destroy();
-  });
-  if (follow && head !== undefined) quiet = setTimeout(flushHead, 300);
+  if (qs.has('follow')) res.flushHeaders();
+  // The agent applies every option (it reads the CRI records' times): the text goes as it comes.
+  up.pipe(res);
   await new Promise<void>((resolve) => {
     up.on('close', resolve);
-    up.on('end', resolve);
     res.on('close', () => {
       up.destroy();
       resolve();
     });
   });
-  clearTimeout(quiet);
-  flushHead();
-  res.end();
 }
 
 function status(code: number | undefined, message?: string): Buffer {
@@ -181,10 +161,14 @@ export async function proxyExec(
   const socketPath = await endpointOf(ctx, pod);
   // Before the protocol check: kubectl retries a refused WebSocket upgrade with SPDY, and this is
   // the message the user needs either way.
-  if (sub === 'attach' && (q.get('stdin') === 'true' || q.get('stdin') === '1'))
+  const spec = (pod.spec ?? {}) as PodSpec;
+  const attached = [...(spec.containers ?? []), ...(spec.initContainers ?? [])].find(
+    (c) => c.name === container,
+  );
+  if (sub === 'attach' && (q.get('stdin') === 'true' || q.get('stdin') === '1') && !attached?.stdin)
     throw badRequest(
-      `container ${container}: the corral node agent does not keep a container's stdin open ` +
-        '(spec.containers[].stdin is not supported); attach without -i',
+      `container ${container} has no stdin (spec.containers[].stdin is not true), so the node agent does not ` +
+        "keep a container's stdin open: set stdin: true in the pod spec, or attach without -i",
     );
   const offered = offeredProtocols(req);
   if (!offered.includes(V5)) {
@@ -199,6 +183,7 @@ export async function proxyExec(
     namespace: pod.metadata.namespace ?? 'default',
     container,
   });
+  if (sub === 'attach' && wantStdin) qs.set('stdin', '1');
   if (sub !== 'attach') {
     const command = q.getAll('command');
     if (!command.length) throw badRequest('you must specify at least 1 command');

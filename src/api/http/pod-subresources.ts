@@ -1,5 +1,5 @@
 // Pod subresources handled by the API server itself (binding, eviction) and the ones proxied to
-// the node agent (log, exec, attach: pod-connect.ts); portforward answers 503 for now.
+// the node agent (log, exec, attach: pod-connect.ts; portforward: pod-portforward.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, badRequest, conflict } from '../errors.js';
 import type { Store } from '../registry/store.js';
@@ -7,6 +7,7 @@ import type { ResourceDef, UserInfo } from '../resources/types.js';
 import { decodeBody, readBody } from './body.js';
 import type { RequestContext, ServerContext } from './context.js';
 import { proxyExec, proxyLog } from './pod-connect.js';
+import { proxyPortForward } from './pod-portforward.js';
 import type { ResourceRequest } from './request-info.js';
 import { sendJSON, successStatus } from './respond.js';
 
@@ -29,13 +30,7 @@ export async function handlePodSubresource(
     return proxyLog(ctx, pod, rc.url.searchParams, req, res);
   }
   if (sub === 'exec' || sub === 'attach') return proxyExec(ctx, pod, sub, rc.url.searchParams, req);
-  if (POD_CONNECT_SUBRESOURCES.has(sub)) {
-    throw new ApiError(
-      503,
-      'ServiceUnavailable',
-      `pods/${sub} for pod "${pod.metadata.name}" is not available yet: the node agent has no port-forward`,
-    );
-  }
+  if (sub === 'portforward') return proxyPortForward(ctx, pod, req);
   if (info.verb !== 'create')
     throw new ApiError(405, 'MethodNotAllowed', `${info.verb} is not supported on pods/${sub}`);
   const body = (decodeBody(await readBody(req), req.headers['content-type']) ?? {}) as Record<

@@ -2,7 +2,7 @@
 //   corral node --manifests DIR          run the pods of DIR (foreground; ^C leaves them running)
 //   corral node --kubeconfig F [--server URL]  run the pods an API server binds to this node
 //   corral node pods [-o json]           pod status from the running agent
-//   corral node logs POD [CTR] [-f]      a container's log
+//   corral node logs POD [CTR] [-f] [-p] [--timestamps] [--tail N]   a container's log
 //   corral node exec POD [-c CTR] [-i] [-t] -- CMD...
 import type { Command } from 'commander';
 
@@ -42,6 +42,14 @@ export function registerNodeCommands(program: Command, dataDir: () => string): v
       "the node's network namespace for the bridge and NetworkPolicy (default: ours)",
     )
     .option('--no-network-policy', 'do not enforce NetworkPolicy')
+    .option(
+      '--eviction-hard <threshold>',
+      'node-pressure eviction at memory.available<100Mi (default), <N% or none (off), as the kubelet',
+    )
+    .option(
+      '--seccomp-default <bool>',
+      'profile of containers whose pod names none: true = RuntimeDefault (default), false = Unconfined',
+    )
     .action(
       (o: {
         manifests?: string;
@@ -58,9 +66,12 @@ export function registerNodeCommands(program: Command, dataDir: () => string): v
         cniBinDir?: string;
         cniNetns?: string;
         networkPolicy: boolean;
+        evictionHard?: string;
+        seccompDefault?: string;
       }) =>
         act(async () => {
           const { networkOptions } = await import('../network-flags.js');
+          const { agentOptions } = await import('../agent-flags.js');
           const common = {
             dataDir: dataDir(),
             ...(o.cgroupRoot ? { cgroupRoot: o.cgroupRoot } : {}),
@@ -68,6 +79,7 @@ export function registerNodeCommands(program: Command, dataDir: () => string): v
             backoffBaseMs: Number(o.backoffBase),
             ...networkOptions(o),
             networkPolicy: o.networkPolicy,
+            ...agentOptions(o),
           };
           if (o.kubeconfig || o.server) {
             if (o.manifests)
@@ -112,24 +124,37 @@ export function registerNodeCommands(program: Command, dataDir: () => string): v
     .argument('<pod>')
     .argument('[container]')
     .option('-f, --follow', 'keep printing new output')
+    .option('-p, --previous', 'the log of the previous, terminated instance of the container')
+    .option('--timestamps', 'prefix each line with its time (RFC 3339)')
+    .option('--tail <lines>', 'only the last N lines')
     .option('-n, --namespace <ns>', 'namespace', 'default')
-    .action((pod: string, ctr: string | undefined, o: { follow?: boolean; namespace: string }) =>
-      act(async () => {
-        const { get } = await import('./client.js');
-        const qs = new URLSearchParams({
-          pod,
-          namespace: o.namespace,
-          container: ctr ?? '',
-          follow: o.follow ? '1' : '0',
-        });
-        const res = await get(dataDir(), `/logs?${qs}`);
-        if (res.statusCode !== 200) {
-          let b = '';
-          for await (const c of res) b += c;
-          throw new Error(b.trim());
-        }
-        for await (const c of res) process.stdout.write(c as Buffer);
-      }),
+    .action(
+      (
+        pod: string,
+        ctr: string | undefined,
+        o: { follow?: boolean; previous?: boolean; timestamps?: boolean; tail?: string; namespace: string },
+      ) =>
+        act(async () => {
+          if (o.tail !== undefined && !/^\d+$/.test(o.tail))
+            throw new Error(`--tail: "${o.tail}" is not a number of lines; e.g. --tail 20`);
+          const { get } = await import('./client.js');
+          const qs = new URLSearchParams({
+            pod,
+            namespace: o.namespace,
+            container: ctr ?? '',
+            follow: o.follow ? '1' : '0',
+            ...(o.previous ? { previous: '1' } : {}),
+            ...(o.timestamps ? { timestamps: '1' } : {}),
+            ...(o.tail !== undefined ? { tailLines: o.tail } : {}),
+          });
+          const res = await get(dataDir(), `/logs?${qs}`);
+          if (res.statusCode !== 200) {
+            let b = '';
+            for await (const c of res) b += c;
+            throw new Error(b.trim());
+          }
+          for await (const c of res) process.stdout.write(c as Buffer);
+        }),
     );
   node
     .command('exec')
