@@ -1,7 +1,7 @@
 // Container logs in the CRI format (`<RFC3339Nano> <stream> <P|F> <text>`), one file per
 // container start at <podDir>/<ctr>/<restartCount>.log, rotated by size (one old file kept).
 //
-// The container writes into two named pipes it holds open read-write: a pipe always has a
+// The container writes into two named pipes it holds open read-write (the helper opens them so): a pipe always has a
 // reader then, so the container never gets SIGPIPE when the agent dies; while the agent is away
 // the pipe buffers (64 KiB) and then blocks the writer, and a restarted agent reopens the pipes
 // and carries on. The agent is the pipes' reader and the only writer of the log file.
@@ -10,11 +10,6 @@ import { Socket } from 'node:net';
 
 /** Longest line before it is split into P records (containerd's default 16 KiB). */
 const MAX_LINE = 16 * 1024;
-
-/** The fd the container gets as stdout/stderr (read-write: see above). */
-export function openFifoForContainer(path: string): number {
-  return openSync(path, fsc.O_RDWR);
-}
 
 /** The wall clock in nanoseconds, advanced by the monotonic clock: ordered and precise. */
 const EPOCH_NS = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
