@@ -1,10 +1,10 @@
 // Container logs in the CRI format (`<RFC3339Nano> <stream> <P|F> <text>`), one file per
 // container start at <podDir>/<ctr>/<restartCount>.log, rotated by size (one old file kept).
 //
-// The container writes into two named pipes it holds open read-write (the helper opens them so): a pipe always has a
-// reader then, so the container never gets SIGPIPE when the agent dies; while the agent is away
-// the pipe buffers (64 KiB) and then blocks the writer, and a restarted agent reopens the pipes
-// and carries on. The agent is the pipes' reader and the only writer of the log file.
+// The container writes into two named pipes it holds open read-write (the helper opens them so):
+// a pipe always has a reader then, so the container never gets SIGPIPE when the agent dies; while
+// the agent is away the pipe buffers (64 KiB) and then blocks the writer, and a restarted agent
+// reopens the pipes and carries on. The agent is the pipes' reader and the only writer of the log file.
 import { closeSync, constants as fsc, fstatSync, openSync, renameSync, writeSync } from 'node:fs';
 import { Socket } from 'node:net';
 
