@@ -1,6 +1,7 @@
 // `corral`: the command for people. Each command lives in its own file and is imported only when
 // it runs, so start-up stays lean.
 import { Command } from 'commander';
+import { addAgentOptions } from './agent-options.js';
 import { registerContainerCommands } from './containers/register.js';
 import { resolveDataDir } from './data-dir.js';
 import { registerImageCommands } from './image/register.js';
@@ -31,31 +32,19 @@ program
     await server(program.opts<{ dataDir?: string }>().dataDir, opts);
   });
 
-program
-  .command('up')
-  .description('run a one-machine cluster: the API server and a node agent joined to it')
-  .option('--listen <addr:port>', 'address the API server serves on', '127.0.0.1:6443')
-  .option('--datastore <store>', 'sqlite (DATA_DIR/state.db) or etcd://HOST:PORT[,HOST:PORT...]', 'sqlite')
-  .option('--node-name <name>', 'the Node name (default: hostname)')
-  .option('--cgroup-root <path>', "Corral's cgroup root (env CORRAL_CGROUP_ROOT)")
-  .option('--backoff-base <ms>', 'CrashLoopBackOff base delay in ms', '10000')
-  .option('--stop-pods', 'on exit, stop and remove every pod (default: they keep running for the next start)')
-  .option('--network <mode>', 'pod networking: cni (a bridge network by default) or none (only lo)', 'cni')
-  .option('--pod-cidr <cidr>', "the default network's pod subnet (default 10.89.0.0/16)")
-  .option('--bridge <name>', "the default network's bridge (default corral0)")
-  .option(
-    '--cni-netns <path>',
-    "the node's network namespace for the bridge and NetworkPolicy (default: ours)",
-  )
-  .option('--no-network-policy', 'do not enforce NetworkPolicy')
-  .option(
-    '--eviction-hard <threshold>',
-    'node-pressure eviction at memory.available<100Mi (default), <N% or none (off), as the kubelet',
-  )
-  .option(
-    '--seccomp-default <bool>',
-    'profile of containers whose pod names none: true = RuntimeDefault (default), false = Unconfined',
-  )
+addAgentOptions(
+  program
+    .command('up')
+    .description('run a one-machine cluster: the API server and a node agent joined to it')
+    .option('--listen <addr:port>', 'address the API server serves on', '127.0.0.1:6443')
+    .option('--datastore <store>', 'sqlite (DATA_DIR/state.db) or etcd://HOST:PORT[,HOST:PORT...]', 'sqlite')
+    .option('--node-name <name>', 'the Node name (default: hostname)')
+    .option(
+      '--stop-pods',
+      'on exit, stop and remove every pod (default: they keep running for the next start)',
+    ),
+  { cniDirs: false },
+)
   .allowExcessArguments(false)
   .action(async (opts: import('./up.js').UpFlags) => {
     const { up } = await import('./up.js');

@@ -5,6 +5,7 @@
 //   corral node logs POD [CTR] [-f] [-p] [--timestamps] [--tail N]   a container's log
 //   corral node exec POD [-c CTR] [-i] [-t] -- CMD...
 import type { Command } from 'commander';
+import { addAgentOptions } from '../agent-options.js';
 
 async function act(fn: () => Promise<number | void>): Promise<void> {
   try {
@@ -26,84 +27,61 @@ export function registerNodeCommands(program: Command, dataDir: () => string): v
     .option('--kubeconfig <file>', 'join the API server of this kubeconfig instead of reading manifests')
     .option('--policy-kubeconfig <file>', 'credentials for the NetworkPolicy watch (default: --kubeconfig)')
     .option('--server <url>', "API server URL (overrides the kubeconfig's)")
-    .option('--cgroup-root <path>', "Corral's cgroup root (env CORRAL_CGROUP_ROOT)")
-    .option('--node-name <name>', 'the Node name and spec.nodeName for field references (default: hostname)')
-    .option('--backoff-base <ms>', 'CrashLoopBackOff base delay in ms', '10000')
-    .option('--network <mode>', 'pod networking: cni (a bridge network by default) or none (only lo)', 'cni')
-    .option('--pod-cidr <cidr>', "the default network's pod subnet (default 10.89.0.0/16)")
-    .option('--bridge <name>', "the default network's bridge (default corral0)")
-    .option('--cni-conf-dir <dir>', 'use the CNI network of this directory instead of the default one')
-    .option(
-      '--cni-bin-dir <dirs>',
-      'CNI plugin directories, colon-separated (default /usr/lib/cni:/opt/cni/bin)',
-    )
-    .option(
-      '--cni-netns <path>',
-      "the node's network namespace for the bridge and NetworkPolicy (default: ours)",
-    )
-    .option('--no-network-policy', 'do not enforce NetworkPolicy')
-    .option(
-      '--eviction-hard <threshold>',
-      'node-pressure eviction at memory.available<100Mi (default), <N% or none (off), as the kubelet',
-    )
-    .option(
-      '--seccomp-default <bool>',
-      'profile of containers whose pod names none: true = RuntimeDefault (default), false = Unconfined',
-    )
-    .action(
-      (o: {
-        manifests?: string;
-        kubeconfig?: string;
-        policyKubeconfig?: string;
-        server?: string;
-        cgroupRoot?: string;
-        nodeName?: string;
-        backoffBase: string;
-        network: string;
-        podCidr?: string;
-        bridge?: string;
-        cniConfDir?: string;
-        cniBinDir?: string;
-        cniNetns?: string;
-        networkPolicy: boolean;
-        evictionHard?: string;
-        seccompDefault?: string;
-      }) =>
-        act(async () => {
-          const { networkOptions } = await import('../network-flags.js');
-          const { agentOptions } = await import('../agent-flags.js');
-          const common = {
-            dataDir: dataDir(),
-            ...(o.cgroupRoot ? { cgroupRoot: o.cgroupRoot } : {}),
-            ...(o.nodeName ? { nodeName: o.nodeName } : {}),
-            backoffBaseMs: Number(o.backoffBase),
-            ...networkOptions(o),
-            networkPolicy: o.networkPolicy,
-            ...agentOptions(o),
-          };
-          if (o.kubeconfig || o.server) {
-            if (o.manifests)
-              throw new Error('--manifests and --kubeconfig/--server exclude each other; pick one');
-            if (!o.kubeconfig)
-              throw new Error(
-                '--server needs --kubeconfig FILE for the credentials; e.g. --kubeconfig DATA_DIR/kubeconfig',
-              );
-            const { runClusterAgent } = await import('./cluster.js');
-            return runClusterAgent({
-              ...common,
-              kubeconfig: o.kubeconfig,
-              ...(o.policyKubeconfig ? { policyKubeconfig: o.policyKubeconfig } : {}),
-              ...(o.server ? { server: o.server } : {}),
-            });
-          }
-          if (!o.manifests)
+    .option('--node-name <name>', 'the Node name and spec.nodeName for field references (default: hostname)');
+  addAgentOptions(node, { cniDirs: true }).action(
+    (o: {
+      manifests?: string;
+      kubeconfig?: string;
+      policyKubeconfig?: string;
+      server?: string;
+      cgroupRoot?: string;
+      nodeName?: string;
+      backoffBase: string;
+      network: string;
+      podCidr?: string;
+      bridge?: string;
+      cniConfDir?: string;
+      cniBinDir?: string;
+      cniNetns?: string;
+      networkPolicy: boolean;
+      evictionHard?: string;
+      seccompDefault?: string;
+    }) =>
+      act(async () => {
+        const { networkOptions } = await import('../network-flags.js');
+        const { agentOptions } = await import('../agent-flags.js');
+        const common = {
+          dataDir: dataDir(),
+          ...(o.cgroupRoot ? { cgroupRoot: o.cgroupRoot } : {}),
+          ...(o.nodeName ? { nodeName: o.nodeName } : {}),
+          backoffBaseMs: Number(o.backoffBase),
+          ...networkOptions(o),
+          networkPolicy: o.networkPolicy,
+          ...agentOptions(o),
+        };
+        if (o.kubeconfig || o.server) {
+          if (o.manifests)
+            throw new Error('--manifests and --kubeconfig/--server exclude each other; pick one');
+          if (!o.kubeconfig)
             throw new Error(
-              '--manifests DIR or --kubeconfig FILE is required; e.g. corral node --manifests /etc/corral/manifests',
+              '--server needs --kubeconfig FILE for the credentials; e.g. --kubeconfig DATA_DIR/kubeconfig',
             );
-          const { runAgent } = await import('./run.js');
-          await runAgent({ ...common, manifestsDir: o.manifests });
-        }),
-    );
+          const { runClusterAgent } = await import('./cluster.js');
+          return runClusterAgent({
+            ...common,
+            kubeconfig: o.kubeconfig,
+            ...(o.policyKubeconfig ? { policyKubeconfig: o.policyKubeconfig } : {}),
+            ...(o.server ? { server: o.server } : {}),
+          });
+        }
+        if (!o.manifests)
+          throw new Error(
+            '--manifests DIR or --kubeconfig FILE is required; e.g. corral node --manifests /etc/corral/manifests',
+          );
+        const { runAgent } = await import('./run.js');
+        await runAgent({ ...common, manifestsDir: o.manifests });
+      }),
+  );
   node
     .command('pods')
     .description('list the pods of the running agent')
