@@ -59,7 +59,8 @@ export async function prepareContainer(
     ];
     const hostname = pod.spec.hostNetwork ? ctx.nodeName : (pod.spec.hostname ?? pod.metadata.name);
     const base = [
-      ...DEFAULT_ENV.filter((e) => !e.startsWith('TERM=')),
+      // TERM only with a terminal, as the CRI runtimes do.
+      ...DEFAULT_ENV.filter((e) => c.tty || !e.startsWith('TERM=')),
       `HOSTNAME=${hostname}`,
       ...(cfg.Env ?? []),
     ];

@@ -93,9 +93,11 @@ export function containerSpec(input: ContainerSpecInput): Spec {
   const sc = c.securityContext ?? {};
   const psc = pod.spec.securityContext ?? {};
   const args = containerArgs(c, input.image);
-  const spec = defaultSpec({ args, terminal: false });
+  const spec = defaultSpec({ args, terminal: !!c.tty });
   delete spec.hostname;
   const proc = spec.process!;
+  // Until an attach sizes it (a 0x0 terminal confuses line editors).
+  if (c.tty) proc.consoleSize = { height: 24, width: 80 };
   proc.env = [...input.env].map(([k, v]) => `${k}=${v}`);
   const cwd = c.workingDir ?? (input.image.WorkingDir ? posix.normalize(input.image.WorkingDir) : '/');
   proc.cwd = cwd.startsWith('/') ? cwd : '/';

@@ -15,6 +15,8 @@
 //        now on, frames 1/2 as it is logged, until that instance ends (frame 3: its exit code, or
 //        empty when unknown). With &stdin=1, for a container with spec.stdin, what the client sends
 //        goes to the container's stdin (half-close: the end of this attach's input; stdin.ts).
+//        With &tty=1 the client sends frames as for exec with a tty: 0 stdin, 4 "ROWS COLS" (sizes
+//        a tty: true container's terminal), 255 end of stdin.
 import { rmSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, createServer as createNetServer, type Socket } from 'node:net';
@@ -270,14 +272,28 @@ async function attach(
   let closed = false;
   sock.on('close', () => (closed = true));
   sock.on('error', () => undefined);
-  if (input) {
+  if (p.get('tty') === '1') {
+    const terminal = w.running(ctr)?.terminal;
+    sock.on(
+      'data',
+      deframer((stream, data) => {
+        if (stream === 0) input?.write(data);
+        else if (stream === 255 && input) closeStdin(input);
+        else if (stream === 4) {
+          const sz = parseSize(data.toString());
+          if (sz) terminal?.resize(sz.rows, sz.cols);
+        }
+      }),
+    );
+    if (input) sock.on('close', () => closeStdin(input));
+  } else if (input) {
     sock.on('data', (d: Buffer) => input.write(d));
     sock.on('end', () => closeStdin(input));
     sock.on('close', () => closeStdin(input));
   } else sock.resume(); // no input: the client's half-close is all it may send
   const pump = (): void => {
     for (const line of (log?.read() ?? '').split('\n')) {
-      const m = /^\S+ (stdout|stderr) ([PF]) (.*)$/.exec(line);
+      const m = /^\S+ (stdout|stderr) ([PF]) (.*)$/s.exec(line); // s: a tty's lines end in \r
       if (m) sock.write(frame(m[1] === 'stdout' ? 1 : 2, Buffer.from(m[3] + (m[2] === 'F' ? '\n' : ''))));
     }
   };

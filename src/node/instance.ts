@@ -6,6 +6,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { procStat, processAlive } from '../oci/proc.js';
 import type { Spec } from '../oci/spec.js';
+import type { TerminalControl } from '../oci/terminal.js';
 import type { NodeContext } from './context.js';
 import { CriLogWriter } from './logs.js';
 import type { InstanceRecord } from './store.js';
@@ -16,6 +17,9 @@ export interface Running {
   exited: Promise<number | undefined>;
   writer?: CriLogWriter;
   release?: () => Promise<void>;
+  /** A tty container's terminal, to size it (this agent's instances only: the helper's sync
+   *  socket carries the size). */
+  terminal?: TerminalControl;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -37,6 +41,7 @@ export async function startInstance(
   let out: { path: string } | 'ignore' = 'ignore';
   let err: { path: string } | 'ignore' = 'ignore';
   let writer: CriLogWriter | undefined;
+  let terminal: TerminalControl | undefined;
   if (log) {
     const o = join(bundle, 'stdout');
     const e = join(bundle, 'stderr');
@@ -51,6 +56,8 @@ export async function startInstance(
     const { pid } = await ctx.runtime.create(id, bundle, {
       detached: false,
       stdio: [stdin ?? 'ignore', out, err],
+      // tty: the helper keeps the pty's master and relays it to these stdin/stdout.
+      ...(spec.process?.terminal ? { terminalRelay: { onStarted: (t) => (terminal = t) } } : {}),
     });
     const helperPid = procStat(pid)?.ppid ?? 0;
     await ctx.runtime.start(id);
@@ -62,7 +69,7 @@ export async function startInstance(
       startedAt: new Date().toISOString(),
       log: log ?? '',
     };
-    return { rec, exited: ctx.runtime.wait(id).catch(() => undefined), writer, release };
+    return { rec, exited: ctx.runtime.wait(id).catch(() => undefined), writer, release, terminal };
   } catch (e) {
     writer?.detach();
     await ctx.runtime.delete(id, { force: true }).catch(() => undefined);

@@ -102,6 +102,7 @@ export class CriLogWriter {
 export function parseCriLine(
   line: string,
 ): { time: string; stream: string; partial: boolean; text: string } | undefined {
-  const m = /^(\S+) (stdout|stderr) ([PF]) (.*)$/.exec(line);
+  // s: text may hold a \r (a tty's lines end so), which `.` alone does not match.
+  const m = /^(\S+) (stdout|stderr) ([PF]) (.*)$/s.exec(line);
   return m ? { time: m[1]!, stream: m[2]!, partial: m[3] === 'P', text: m[4]! } : undefined;
 }

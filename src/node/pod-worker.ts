@@ -5,6 +5,7 @@ import { closeSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { processAlive } from '../oci/proc.js';
 import type { Process } from '../oci/spec.js';
+import type { TerminalControl } from '../oci/terminal.js';
 import { Backoff } from './backoff.js';
 import { prepareContainer, type LaunchOptions } from './container-launch.js';
 import type { NodeContext } from './context.js';
@@ -487,10 +488,13 @@ export class PodWorker {
   }
 
   /** Host PID of a running container (for exec). */
-  running(name?: string): { id: string; pid: number; process: Process; name: string } | undefined {
+  running(
+    name?: string,
+  ): { id: string; pid: number; process: Process; name: string; terminal?: TerminalControl } | undefined {
     const c = name ? this.ctrs.find((x) => x.name === name) : this.ctrs.find((x) => !x.init);
     if (!c?.running) return undefined;
-    return { id: c.running.rec.id, pid: c.running.rec.pid, process: this.processOf(c.running), name: c.name };
+    const r = c.running;
+    return { id: r.rec.id, pid: r.rec.pid, process: this.processOf(r), name: c.name, terminal: r.terminal };
   }
 
   containerNames(): string[] {

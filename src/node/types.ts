@@ -100,6 +100,8 @@ export interface Container {
   /** Keep the container's stdin open for attach -i (stdin.ts); stdinOnce: until the first ends. */
   stdin?: boolean;
   stdinOnce?: boolean;
+  /** A terminal of its own (a pty the helper relays: output to the log, stdin into it). */
+  tty?: boolean;
 }
 
 export interface KeyToPath {

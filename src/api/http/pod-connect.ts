@@ -184,6 +184,7 @@ export async function proxyExec(
     container,
   });
   if (sub === 'attach' && wantStdin) qs.set('stdin', '1');
+  if (sub === 'attach' && tty) qs.set('tty', '1');
   if (sub !== 'attach') {
     const command = q.getAll('command');
     if (!command.length) throw badRequest('you must specify at least 1 command');
@@ -195,7 +196,7 @@ export async function proxyExec(
   }
   const ws = acceptWebSocket(req, V5);
   // With a tty the agent takes frames: 0 stdin, 4 "ROWS COLS". Without, stdin goes raw.
-  const framed = sub === 'exec' && tty;
+  const framed = tty;
   const toNode = (stream: 0 | 4, data: Buffer): Buffer => (framed ? nodeFrame(stream, data) : data);
   let node: Socket | undefined;
   const pendingIn: Buffer[] = [];
@@ -220,7 +221,7 @@ export async function proxyExec(
     }
   });
   ws.on('close', () => node?.destroy());
-  if (framed) {
+  if (framed && sub !== 'attach') {
     // kubectl sends the terminal's size right after the handshake: start the command with it, so
     // its first `stty size` is right (a client that sends none only waits this short while).
     await new Promise<void>((res) => {
@@ -241,6 +242,8 @@ export async function proxyExec(
   }
   if (ws.isClosed) return void node.destroy();
   for (const b of pendingIn) node.write(b);
+  // attach: the size that came meanwhile sizes the running terminal now.
+  if (sub === 'attach' && framed && size) node.write(nodeFrame(4, Buffer.from(`${size.rows} ${size.cols}`)));
   // A tty's stdin ends with frame 255: the connection stays open for resizes.
   if (stdinClosed && framed) node.write(nodeFrame(255, Buffer.alloc(0)));
   else if (stdinClosed) node.end();

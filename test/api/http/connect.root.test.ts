@@ -1,5 +1,5 @@
 // kubectl logs (--previous, --timestamps, --tail, --limit-bytes, --since-time), kubectl run -i
-// --rm / attach -i (spec.stdin, stdinOnce) and kubectl port-forward (WebSocket-tunnelled SPDY and
+// --rm / attach -i (spec.stdin, stdinOnce), kubectl run -it (spec.tty: a terminal of its own) and kubectl port-forward (WebSocket-tunnelled SPDY and
 // the plain SPDY fallback, a port nobody listens on) against `corral up` with the real kubectl.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -182,6 +182,23 @@ test(
         /container web has no stdin .*set stdin: true in the pod spec, or attach without -i/,
       );
     });
+
+    await t.test(
+      'run -it --rm: a shell on the container’s own terminal (kubectl on a pty from script)',
+      { skip: !existsSync('/usr/bin/script') && 'script (util-linux) is not installed' },
+      async () => {
+        // script gives kubectl a terminal; what it reads is typed into it (kubectl sends it once
+        // attached), a terminal's Enter is \r.
+        const r = await execProgram(
+          'script',
+          ['-qec', 'kubectl run -it --rm term --image=busybox --restart=Never -- sh', '/dev/null'],
+          { env, timeoutMs: 90_000, input: 'echo hi-$((40+2)) $TERM\rexit\r' },
+        );
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        assert.match(r.stdout, /^hi-42 xterm\r$/m, r.stdout);
+        assert.match(r.stdout, /pod "term" deleted/);
+      },
+    );
 
     /** kubectl port-forward to a free local port; resolves with that port once it listens. */
     const forward = async (remote: number, extraEnv: Record<string, string> = {}) => {
