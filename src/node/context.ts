@@ -85,6 +85,8 @@ export class NodeContext {
       helperPath: real,
       helperSession: true,
       spawner: this.spawner,
+      // The agent's own state root: one agent at a time uses it.
+      exclusiveRoot: true,
       ...(cgroupRoot ? { cgroupRoot } : {}),
       log: (level, msg) => opts.log?.(`runtime ${level}: ${msg}`),
     });

@@ -21,7 +21,7 @@ export class RuntimeCore {
 
   constructor(readonly opts: RuntimeOptions) {
     this.root = resolve(opts.root ?? DEFAULT_ROOT);
-    this.store = new StateStore(this.root);
+    this.store = new StateStore(this.root, !!opts.exclusiveRoot);
   }
 
   log(level: LogLevel, msg: string): void {

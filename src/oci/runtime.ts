@@ -31,6 +31,8 @@ export interface RuntimeOptions {
    * and they outlive it (the node agent).
    */
   helperSession?: boolean;
+  /** No other process uses `root` (see StateStore): no lock file per operation. */
+  exclusiveRoot?: boolean;
   /** Start helpers through this long-lived spawner where the stdio allows it (a long-running
    *  caller: forking a big Node process per container is slow). */
   spawner?: HelperSpawner;

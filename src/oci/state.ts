@@ -66,7 +66,12 @@ export function checkId(id: string): void {
 }
 
 export class StateStore {
-  constructor(readonly root: string) {}
+  /** `exclusive`: no other process uses this root (a long-running caller's own), so the
+   *  in-process queue is the whole lock and no lock file is made per operation. */
+  constructor(
+    readonly root: string,
+    private readonly exclusive = false,
+  ) {}
 
   dir(id: string): string {
     return join(this.root, id);
@@ -179,7 +184,7 @@ export class StateStore {
     this.queues.set(id, tail);
     await prev;
     try {
-      return await this.withFileLock(id, fn, timeoutMs);
+      return await (this.exclusive ? fn() : this.withFileLock(id, fn, timeoutMs));
     } finally {
       release();
       if (this.queues.get(id) === tail) this.queues.delete(id);
