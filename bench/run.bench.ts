@@ -5,13 +5,14 @@
 // Nothing asserts a timing.
 //
 //   npm run bench:run -- [--iterations 20] [--warmup 2] [--only corral,podman-runc,podman-crun]
+//                        [--corral PATH]   (another `corral` to measure, e.g. a private build's bin)
 //
 // podman needs, on this machine (test/peers/podman.ts explains each): private storage
 // (--root/--runroot/--tmpdir under a temp dir), --cgroup-manager cgroupfs with a --cgroup-parent
 // below our own cgroup, --network none, --events-backend file, rlimits it may set. Corral runs
 // with --network none by default too (a fresh network namespace with lo up, as podman's none).
 // NODE_EXTRA_CA_CERTS is removed from every child's environment (it costs each node start here).
-import { mkdtempSync, rmSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +29,7 @@ interface Options {
   iterations: number;
   warmup: number;
   only?: Set<string>;
+  corral: string;
 }
 
 function fail(msg: string): never {
@@ -36,7 +38,7 @@ function fail(msg: string): never {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { iterations: 20, warmup: 2 };
+  const o: Options = { iterations: 20, warmup: 2, corral: CORRAL };
   const int = (flag: string, v: string | undefined): number => {
     if (v === undefined || !/^\d+$/.test(v)) fail(`${flag} needs a whole number, e.g. ${flag} 20`);
     return Number(v);
@@ -46,7 +48,12 @@ function parseArgs(argv: string[]): Options {
     if (a === '--iterations') o.iterations = int(a, argv[++i]);
     else if (a === '--warmup') o.warmup = int(a, argv[++i]);
     else if (a === '--only') o.only = new Set((argv[++i] ?? '').split(',').filter(Boolean));
-    else fail(`unknown option ${a} (see the header of bench/run.bench.ts)`);
+    else if (a === '--corral') {
+      const p = argv[++i];
+      if (!p || !existsSync(p))
+        fail('--corral needs the path of a corral executable script, e.g. bin/corral.js');
+      o.corral = resolve(p);
+    } else fail(`unknown option ${a} (see the header of bench/run.bench.ts)`);
   }
   if (o.iterations < 1) fail('--iterations must be at least 1');
   return o;
@@ -72,7 +79,7 @@ async function main(): Promise<void> {
     if (want('corral')) {
       subjects.push({
         name: 'corral',
-        argv: [process.execPath, CORRAL, '--data-dir', dataDir, 'run', '--rm', 'busybox', 'true'],
+        argv: [process.execPath, o.corral, '--data-dir', dataDir, 'run', '--rm', 'busybox', 'true'],
         env: { ...env, CORRAL_CGROUP_ROOT: cgroupRoot },
       });
     }

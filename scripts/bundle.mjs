@@ -1,54 +1,94 @@
-// Bundles each CLI into dist/bundle/ with esbuild, so a command start loads one file (plus the
-// chunks of what it lazily imports) instead of dozens of modules. The bin/ shims prefer a bundle.
+// Bundles each CLI into dist/bundle/ with esbuild, so a command start loads one file instead of
+// dozens of modules. The bin/ shims prefer a bundle.
 //
-// corral-oci is called once per container operation (podman runs it several times a container),
-// so its start-up is most of its cost. It is one CommonJS file, corral-oci.cjs: bin/corral-oci.js
-// compiles it with a V8 code cache (see there), which only a classic script can use on Node 20,
-// and a lazily imported verb costs a function call instead of a module load.
-import { existsSync, rmSync } from 'node:fs';
+// Both CLIs start once per container operation (`corral run --rm` is a whole container's life;
+// podman runs corral-oci several times a container), so start-up is much of their cost. Each is
+// CommonJS (corral.cjs, corral-oci.cjs) that its bin/ shim compiles with a V8 code cache (see
+// there), which only a classic script can use on Node 20; a lazily imported module costs a
+// function call instead of a module load. What reading and deserializing costs grows with the
+// file, so the cluster side of `corral` (API server, node agent, kubeconfig, node client: more
+// than half of the code) is in bundles of their own, required when their command runs.
+// monitor.cjs is the waiter of `corral run -d`.
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import process from 'node:process';
 import { build } from 'esbuild';
 
+// --outdir DIR: bundle elsewhere (a private build to measure); bin/ uses dist/bundle.
+const at = process.argv.indexOf('--outdir');
+const outdir = at > 0 ? process.argv[at + 1] : 'dist/bundle';
+
 const common = {
-  outdir: 'dist/bundle',
+  outdir,
   bundle: true,
   platform: 'node',
   target: 'node20',
   sourcemap: 'linked',
   logLevel: 'warning',
+  format: 'cjs',
+  outExtension: { '.js': '.cjs' },
+  // CommonJS has no import.meta; modules that look for files next to themselves (helper-path.ts,
+  // the monitor) get the bundle's own URL (made when asked: most calls do not).
+  define: { 'import.meta.url': '__bundle_meta.url' },
+  banner: {
+    js: 'var __bundle_meta = { get url() { return require("node:url").pathToFileURL(__filename).href; } };',
+  },
+  // Less to read and hash at every start (names stay: stack traces remain legible).
+  minifyWhitespace: true,
+  minifySyntax: true,
+  charset: 'ascii', // the bin/ shims read it as latin1
 };
 const present = (entries) => Object.fromEntries(Object.entries(entries).filter(([, f]) => existsSync(f)));
 
-// Code caches of the previous corral-oci.cjs (they are keyed by it too, this just drops them).
-rmSync('dist/bundle/.v8-cache', { recursive: true, force: true });
+/** The cluster commands' modules (imported lazily by src/cli): bundles of their own. */
+const cluster = present({
+  'cli-server': 'src/cli/server.ts',
+  'cli-up': 'src/cli/up.ts',
+  'cli-kubeconfig': 'src/cli/kubeconfig.ts',
+  'cli-node-run': 'src/cli/node/run.ts',
+  'cli-node-cluster': 'src/cli/node/cluster.ts',
+  'cli-node-client': 'src/cli/node/client.ts',
+  'cli-node-print': 'src/cli/node/print.ts',
+});
+const clusterByPath = new Map(Object.entries(cluster).map(([name, f]) => [resolve(f), name]));
 
+/**
+ * `import('./server.js')` in corral.cjs becomes a require of cli-server.cjs next to it (through a
+ * one-line module: esbuild would keep an external import(), which a vm.Script cannot run).
+ */
+const splitCluster = {
+  name: 'split-cluster',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.?\// }, (args) => {
+      if (args.kind !== 'dynamic-import') return undefined;
+      const name = clusterByPath.get(resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts')));
+      return name ? { path: name, namespace: 'cluster' } : undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'cluster' }, (args) => ({
+      contents: `module.exports = require(__dirname + ${JSON.stringify(`/${args.path}.cjs`)});`,
+      loader: 'js',
+    }));
+  },
+};
+
+// Code caches of the previous bundles (they are keyed by them too, this just drops them); and the
+// ES module chunks of older builds, which nothing loads any more.
+rmSync(`${outdir}/.v8-cache`, { recursive: true, force: true });
+for (const f of existsSync(outdir) ? readdirSync(outdir) : [])
+  if (/\.js(\.map)?$/.test(f)) rmSync(`${outdir}/${f}`, { force: true });
+
+// A native addon and a gRPC client: loaded from node_modules as they are.
+const external = ['better-sqlite3', 'etcd3'];
 await Promise.all([
   build({
     ...common,
     entryPoints: present({ corral: 'src/cli/main.ts', monitor: 'src/engine/monitor.ts' }),
-    splitting: true,
-    format: 'esm',
-    // A native addon and a gRPC client: loaded from node_modules as they are.
-    external: ['better-sqlite3', 'etcd3'],
-    // CommonJS dependencies (commander) require() node built-ins; ESM output needs a real require.
-    banner: {
-      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-    },
+    external,
+    plugins: [splitCluster],
   }),
+  build({ ...common, entryPoints: cluster, external }),
   build({
     ...common,
     entryPoints: present({ 'corral-oci': 'src/cli/oci/main.ts' }),
-    format: 'cjs',
-    outExtension: { '.js': '.cjs' },
-    // CommonJS has no import.meta; helper-path.ts finds native/ from the bundle's own URL (made
-    // when asked: most calls do not).
-    define: { 'import.meta.url': '__bundle_meta.url' },
-    banner: {
-      js: 'var __bundle_meta = { get url() { return require("node:url").pathToFileURL(__filename).href; } };',
-    },
-    // Less to read and hash at every start (names stay: stack traces remain legible).
-    minifyWhitespace: true,
-    minifySyntax: true,
-    charset: 'ascii', // bin/corral-oci.cjs reads it as latin1
   }),
 ]).catch(() => process.exit(1));

@@ -1,5 +1,5 @@
-// `corral logs [-f] CONTAINER`: the output of a detached container (its ctr.log, stdout and
-// stderr interleaved as written). Foreground containers write to the terminal, not to a log.
+// `corral logs [-f] CONTAINER`: the output of a container (its ctr.log, stdout and stderr
+// interleaved as written): a detached one's, and a foreground one's (without --rm, as podman).
 import { closeSync, openSync, readSync } from 'node:fs';
 import { Engine } from '../engine/engine.js';
 
@@ -13,7 +13,7 @@ export async function logsCommand(dataDir: string, ref: string, o: { follow?: bo
   try {
     fd = openSync(path, 'r');
   } catch {
-    return 0; // never started detached: nothing logged
+    return 0; // nothing logged (a -t container in the foreground)
   }
   try {
     const buf = Buffer.alloc(64 * 1024);

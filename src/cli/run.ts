@@ -6,6 +6,7 @@
 import { Engine } from '../engine/engine.js';
 import type { RunRequest } from '../engine/options.js';
 import { callerTerminal } from './tty.js';
+import { trace, tracing } from '../engine/trace.js';
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
 
@@ -14,6 +15,8 @@ function mib(bytes: number): string {
 }
 
 export async function runCommand(dataDir: string, req: RunRequest): Promise<number> {
+  trace('run command');
+  if (tracing) process.once('exit', () => trace('exit'));
   const engine = new Engine({ dataDir });
   if (req.detach) {
     const rec = await engine.runDetached(req);

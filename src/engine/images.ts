@@ -2,11 +2,23 @@
 // and give a container its own root filesystem. An interface, so tests can hand in a shim and the
 // engine depends only on these two calls.
 import type { ImageRecord } from '../image/types.js';
+import type { RootfsMount } from '../image/rootfs.js';
+import type { RootReader } from '../image/user.js';
 
 export type { ImageRecord, ImageRuntimeConfig } from '../image/types.js';
 
 export interface PreparedRootfs {
+  /** root.path of the container. */
   rootfs: string;
+  /**
+   * The overlay the runtime mounts onto `rootfs` in the container's own mount namespace (then
+   * `rootfs` stays an empty directory here); undefined: `rootfs` already is the root filesystem.
+   */
+  mount?: RootfsMount;
+  /** Reads a file of the root filesystem (e.g. etc/passwd) as the container will see it. */
+  read: RootReader;
+  /** Makes a directory of the container's root filesystem unless it exists (see src/image). */
+  ensureDir(path: string): void;
   release(): Promise<void>;
 }
 
@@ -37,7 +49,9 @@ export function storeBackend(dataDir: string): ImageBackend {
     },
     async prepareRootfs(image, id) {
       const { mod, store } = await open();
-      return mod.prepareRootfs(store, image, id);
+      // The helper mounts the overlay in the container: no `mount` and `umount` processes per
+      // run, nothing mounted on the host that a crash could leave behind.
+      return mod.prepareRootfs(store, image, id, { mountIn: 'container' });
     },
   };
 }

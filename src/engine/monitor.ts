@@ -1,12 +1,13 @@
 // The monitor of a detached container (`corral run -d`): `node monitor.js OPTIONS_JSON ID`, spawned
 // in its own session by Engine.runDetached with a pipe on fd 3. It starts the container (output
-// appended to <dataDir>/containers/<id>/ctr.log), reports "started" or "error<TAB>code<TAB>message"
+// appended to <dataDir>/containers/<id>/ctr.log; with -t its pty's, relayed by the helper), reports "started" or "error<TAB>code<TAB>message"
 // on fd 3 and closes it, then waits: corral-helper stays the init's parent and reaps it, this
 // process records the exit code and OOM kill, deletes the OCI container and its cgroup, releases
 // the root filesystem and, with --rm, removes the container. One per detached container; it only
-// waits on a pipe, so Node runs it with a small heap (see MONITOR_FLAGS in engine.ts).
+// waits on a pipe, so Node runs it with a small heap (see MONITOR_FLAGS in detached.ts).
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { Engine, type MonitorOptions } from './engine.js';
+import type { MonitorOptions } from './detached.js';
+import { Engine } from './engine.js';
 import { EngineError, oneLine } from './errors.js';
 
 async function main(): Promise<void> {
@@ -32,7 +33,8 @@ async function main(): Promise<void> {
     return;
   }
   try {
-    await engine.start(id, ['ignore', log, log]);
+    // -t: the pty is relayed to the log; 80x24 as a terminal that nobody resized.
+    await engine.start(id, ['ignore', log, log], { rows: 24, cols: 80 });
   } catch (e) {
     const code = e instanceof EngineError ? e.exitCode : 125;
     report(`error\t${code}\t${oneLine(e)}`);

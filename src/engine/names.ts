@@ -1,5 +1,6 @@
-// Default container names, adjective_noun as podman and docker make them.
-import { randomInt } from 'node:crypto';
+// Default container names, adjective_noun as podman and docker make them. Math.random is enough
+// (a name is claimed exclusively, a taken one is drawn again) and needs no node:crypto.
+const randomInt = (n: number): number => Math.floor(Math.random() * n);
 
 const ADJECTIVES = [
   'agile',

@@ -1,9 +1,10 @@
 // Was the container OOM-killed? Its memory cgroup counts the kills (v2 memory.events oom_kill,
 // v1 memory.oom_control oom_kill); read after the init exited and before the cgroup is removed.
-import { openCgroups } from '../kernel/cgroup/index.js';
 
+/** Through the cgroup driver (loaded here when needed: ./finish.ts reads the file itself first). */
 export async function oomKills(cgroupsPath: string, cgroupRoot?: string, helper?: string): Promise<number> {
   try {
+    const { openCgroups } = await import('../kernel/cgroup/index.js');
     const driver = openCgroups({
       ...(cgroupRoot ? { root: cgroupRoot } : {}),
       ...(helper ? { helper } : {}),

@@ -177,9 +177,9 @@ export function checkUserSyntax(u: string): string {
 /** Check every flag of a run request; throws EngineError (125) at the first mistake. */
 export function parseRunRequest(r: RunRequest, hostEnv: NodeJS.ProcessEnv = process.env): RunConfig {
   if (!r.image) throw new EngineError('no image given; usage: corral run [OPTIONS] IMAGE [COMMAND...]');
-  if (r.detach && r.tty) {
+  if (r.detach && r.interactive) {
     throw new EngineError(
-      '-d with -t: a detached terminal needs a console relay, which is not available yet; drop -t',
+      '-d with -i: a detached container cannot take input (there is no attach yet); drop -i (its output is in corral logs)',
     );
   }
   let memory: number | undefined;

@@ -22,6 +22,8 @@ export interface SpecInput {
   run: RunConfig;
   image: ImageRuntimeConfig;
   rootfs: string;
+  /** The overlay the runtime mounts at / in the container (then `rootfs` is an empty directory). */
+  rootMount?: { type: string; source: string; options: string[] };
   user: ResolvedUser;
   hostname: string;
   etc: EtcFiles;
@@ -84,7 +86,11 @@ export function buildSpec(input: SpecInput): Spec {
   }
   spec.root = { path: input.rootfs, readonly: run.readOnly };
 
-  const mounts: Mount[] = [...(spec.mounts ?? [])];
+  const root = input.rootMount;
+  const mounts: Mount[] = [
+    ...(root ? [{ destination: '/', type: root.type, source: root.source, options: [...root.options] }] : []),
+    ...(spec.mounts ?? []),
+  ];
   if (run.readOnly) {
     // podman's --read-only-tmpfs (default true): the usual scratch directories stay writable.
     for (const d of ['/tmp', '/var/tmp', '/run'])

@@ -6,18 +6,20 @@
 //   hostname, hosts the files bind-mounted over the container's /etc ones
 // and <dataDir>/names/<name> holds the id a name points to (created with O_EXCL: two containers
 // cannot take one name).
-import { randomBytes } from 'node:crypto';
 import {
+  closeSync,
   existsSync,
   mkdirSync,
+  openSync,
   readFileSync,
+  readSync,
   readdirSync,
   renameSync,
-  rmSync,
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { removeDir, unlinkQuiet } from '../image/fsutil.js';
 import { EngineError, NoSuchContainer } from './errors.js';
 import type { RunConfig } from './options.js';
 import type { ResolvedUser } from './user.js';
@@ -75,8 +77,17 @@ export class ContainerStore {
     return join(this.dir(id), 'ctr.log');
   }
 
+  /** 256 random bits from the kernel (node:crypto, with its start-up cost, is not needed here). */
   newId(): string {
-    return randomBytes(32).toString('hex');
+    const buf = Buffer.alloc(32);
+    const fd = openSync('/dev/urandom', 'r');
+    try {
+      if (readSync(fd, buf) !== buf.length)
+        throw new EngineError('cannot read /dev/urandom for a container id');
+    } finally {
+      closeSync(fd);
+    }
+    return buf.toString('hex');
   }
 
   /** Claim `name` for `id`; throws when it is taken. */
@@ -100,7 +111,7 @@ export class ContainerStore {
   }
 
   releaseName(name: string, id: string): void {
-    if (this.readName(name) === id) rmSync(join(this.namesDir, name), { force: true });
+    if (this.readName(name) === id) unlinkQuiet(join(this.namesDir, name));
   }
 
   private readName(name: string): string | undefined {
@@ -180,7 +191,7 @@ export class ContainerStore {
   }
 
   remove(id: string, name?: string): void {
-    rmSync(this.dir(id), { recursive: true, force: true });
+    removeDir(this.dir(id));
     if (name) this.releaseName(name, id);
   }
 

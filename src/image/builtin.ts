@@ -2,7 +2,15 @@
 // layer, a deterministic tar of the rootfs from busybox-rootfs.ts (sorted entries, mtime 0,
 // owner 0:0, normalised modes), gzip with a fixed header, a config with Cmd ["sh"]. The same
 // busybox binary always gives the same digests, so it needs no network and is reproducible.
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, lstatSync, rmSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -12,9 +20,7 @@ import type { Layout } from './layout.js';
 import { writeTar, type TarWriteEntry } from './tar.js';
 import { hostArch, MEDIA, type ImageConfig, type Manifest } from './types.js';
 
-export const BUILTIN_NAME = 'corral.local/busybox:latest';
-export const BUILTIN_ALIAS = 'docker.io/library/busybox:latest';
-export const BUILTIN_ANNOTATION = 'io.corral.builtin.source';
+export { BUILTIN_ALIAS, BUILTIN_ANNOTATION, BUILTIN_NAME } from './builtin-names.js';
 const EPOCH = '1970-01-01T00:00:00Z';
 
 /** Entries of a directory tree, sorted, with owner, times and modes normalised. */
@@ -39,10 +45,20 @@ export function treeEntries(root: string): TarWriteEntry[] {
   return out;
 }
 
-/** A fingerprint of the input: rebuilding is needed only when the host's busybox changes. */
+/**
+ * A fingerprint of the input: rebuilding is needed only when the host's busybox changes (or what
+ * this file makes of it: the suffix names the layout of the rootfs).
+ */
 export function builtinSource(busybox = HOST_BUSYBOX): string {
-  return sha256(readFileSync(busybox));
+  return `${sha256(readFileSync(busybox))}+etc-targets`;
 }
+
+/**
+ * Empty files where a container gets its generated ones bind-mounted: with the mount targets in
+ * the image, the runtime need not create them in the container's overlay, which would copy /etc
+ * up into the container's upper dir at every start (and remove it again at every exit).
+ */
+const MOUNT_TARGETS = ['etc/hostname', 'etc/hosts', 'etc/resolv.conf'];
 
 export interface BuiltImage {
   manifest: Buffer;
@@ -56,7 +72,9 @@ export function buildBusyboxImage(busybox = HOST_BUSYBOX): BuiltImage {
   const tmp = mkdtempSync(join(tmpdir(), 'corral-busybox-'));
   let tar: Buffer;
   try {
-    tar = writeTar(treeEntries(makeBusyboxRootfs(join(tmp, 'rootfs'), busybox)));
+    const rootfs = makeBusyboxRootfs(join(tmp, 'rootfs'), busybox);
+    for (const f of MOUNT_TARGETS) writeFileSync(join(rootfs, f), '');
+    tar = writeTar(treeEntries(rootfs));
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

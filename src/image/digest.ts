@@ -1,6 +1,6 @@
 // Content digests: every blob and layer is named by the sha256 of its bytes, and every byte the
 // store keeps has been hashed on the way in.
-import { createHash } from 'node:crypto';
+import { crypto } from './crypto.js';
 import { ImageError } from './errors.js';
 
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
@@ -16,5 +16,5 @@ export function digestHex(d: string, what = 'digest'): string {
 }
 
 export function sha256(data: Buffer | string): string {
-  return 'sha256:' + createHash('sha256').update(data).digest('hex');
+  return 'sha256:' + crypto().createHash('sha256').update(data).digest('hex');
 }

@@ -9,7 +9,7 @@ export type { ImageRecord, ImageConfig, ImageRuntimeConfig, Manifest, Descriptor
 export type { PullOptions, PullProgress } from './pull.js';
 export type { PreparedRootfs, PrepareOptions, RootfsDriver, RootfsMount } from './rootfs.js';
 export { parseReference, normalizeReference, familiarName, type Reference } from './reference.js';
-export { BUILTIN_NAME, BUILTIN_ALIAS } from './builtin.js';
+export { BUILTIN_NAME, BUILTIN_ALIAS } from './builtin-names.js';
 
 /**
  * The root filesystem of container `containerId` from `image`, at

@@ -3,7 +3,7 @@
 // fsynced and renamed into place only when its digest matches, so a blob file, once visible, is
 // always whole and correct. index.json is the only mutable file: it is rewritten atomically under
 // a lock, and it is written last, so no half-stored image is ever visible.
-import { createHash } from 'node:crypto';
+import { crypto } from './crypto.js';
 import {
   appendFileSync,
   closeSync,
@@ -80,7 +80,7 @@ export class Layout {
       return { digest: expected, size: statSync(this.blobPath(expected)).size };
     }
     const tmp = tmpName(this.blobDir);
-    const hash = createHash('sha256');
+    const hash = crypto().createHash('sha256');
     let size = 0;
     const fd = openSync(tmp, 'w', 0o644);
     try {

@@ -2,7 +2,7 @@
 // this platform), config and layers are each checked against their digest; layers download in
 // parallel into `images/partial/<hex>`, resumed with a Range request after an interruption, and
 // renamed into blobs/ only once whole and verified. The image is committed (index.json) last.
-import { createHash } from 'node:crypto';
+import { crypto } from './crypto.js';
 import {
   closeSync,
   createReadStream,
@@ -165,7 +165,7 @@ async function downloadOnce(
     rmSync(partial, { force: true });
     have = 0;
   }
-  const hash = createHash('sha256');
+  const hash = crypto().createHash('sha256');
   if (have > 0) for await (const chunk of createReadStream(partial)) hash.update(chunk as Buffer);
   const what = `blob ${desc.digest}`;
   let res: Response;
@@ -183,7 +183,7 @@ async function downloadOnce(
   if (res.status !== 206 && have > 0) {
     // The registry ignored the Range: start over.
     have = 0;
-    hash2 = createHash('sha256');
+    hash2 = crypto().createHash('sha256');
   }
   onBytes(have);
   const fd = openSync(partial, have ? 'a' : 'w', 0o644);

@@ -18,7 +18,9 @@ import {
 import { join } from 'node:path';
 import { digestHex } from './digest.js';
 import { ImageError } from './errors.js';
-import { layerDir, parentsAreDirs, readLayerMeta, type LayerMeta } from './unpack.js';
+import { removeDir, unlinkQuiet } from './fsutil.js';
+import { layerDir, parentsAreDirs, readLayerMeta, type LayerMeta } from './layer-dirs.js';
+import { ensureDirInUpper, layersLookup, layersReader } from './layers-view.js';
 import { dirReader, type RootReader } from './user.js';
 import type { ImageRecord } from './types.js';
 
@@ -49,6 +51,12 @@ export interface PreparedRootfs {
   mount?: RootfsMount;
   /** Reads a file of the container's root filesystem as the image has it (e.g. /etc/passwd). */
   read: RootReader;
+  /**
+   * Make a directory of the container (absolute path, e.g. its working directory) unless it
+   * exists; nothing when a component is a symlink (the runtime resolves those in the container)
+   * or a file.
+   */
+  ensureDir(path: string): void;
   release(): Promise<void>;
 }
 
@@ -115,46 +123,6 @@ export function layersInUse(dataDir: string): Set<string> {
   return out;
 }
 
-/**
- * Reads a file through an image's layers as overlayfs shows it: the topmost layer that has the
- * path wins; a whiteout, an opaque directory or a non-directory on the way hides the layers below.
- * Symlinks are not followed (the result is '', as for dirReader).
- */
-export function layersReader(layersDir: string, metas: LayerMeta[]): RootReader {
-  return (rel) => {
-    const path = rel.join('/');
-    for (const m of [...metas].reverse()) {
-      const diff = join(layerDir(layersDir, m.diffID), 'diff');
-      // What this layer deletes is gone from the layers below it.
-      let hidden = m.whiteouts.some((w) => w === path || path.startsWith(`${w}/`));
-      hidden ||= m.opaque.includes(''); // an opaque root hides everything below
-      let missing = false;
-      for (let i = 1; i < rel.length; i++) {
-        const dir = rel.slice(0, i).join('/');
-        let st;
-        try {
-          st = lstatSync(join(diff, dir));
-        } catch {
-          missing = true;
-          break;
-        }
-        if (!st.isDirectory()) return '';
-        if (m.opaque.includes(dir)) hidden = true;
-      }
-      if (!missing) {
-        try {
-          if (lstatSync(join(diff, path)).isFile()) return dirReader(diff)(rel);
-          return ''; // a symlink, a whiteout device, a directory
-        } catch {
-          /* not in this layer */
-        }
-      }
-      if (hidden) return '';
-    }
-    return '';
-  };
-}
-
 export async function prepareRootfsWith(
   src: LayerSource,
   image: ImageRecord,
@@ -177,8 +145,9 @@ export async function prepareRootfsWith(
   const upper = join(dir, 'upper');
   const work = join(dir, 'work');
   const cleanup = (): void => {
-    for (const p of [rootfs, upper, work, join(dir, 'image-layers.json')])
-      rmSync(p, { recursive: true, force: true });
+    // work/work is made by overlayfs (empty once unmounted).
+    for (const p of [rootfs, upper, join(work, 'work'), work]) removeDir(p);
+    unlinkQuiet(join(dir, 'image-layers.json'));
     try {
       rmdirSync(dir); // only if nobody else keeps files there
     } catch {
@@ -195,11 +164,13 @@ export async function prepareRootfsWith(
       const options = overlayOptions(src.layersDir, image.layers, upper, work, true);
       // Too long for one mount call with absolute paths: the host mount (relative paths) instead.
       if (options.join(',').length <= MAX_OPTIONS) {
+        const lookup = layersLookup(src.layersDir, metas);
         return {
           rootfs,
           driver,
           mount: { type: 'overlay', source: 'overlay', options },
           read: layersReader(src.layersDir, metas),
+          ensureDir: (path) => ensureDirInUpper(lookup, upper, path),
           release: once(async () => cleanup()),
         };
       }
@@ -218,6 +189,7 @@ export async function prepareRootfsWith(
       rootfs,
       driver,
       read: dirReader(rootfs),
+      ensureDir: (path) => ensureDirIn(rootfs, path),
       release: once(async () => {
         if (driver === 'overlay' && isMountpoint(rootfs)) {
           await exec('umount', [rootfs]).catch(async () => exec('umount', ['-l', rootfs]));
@@ -229,6 +201,20 @@ export async function prepareRootfsWith(
     if (isMountpoint(rootfs)) await exec('umount', ['-l', rootfs]).catch(() => undefined);
     cleanup();
     throw e;
+  }
+}
+
+/** ensureDir of a root filesystem that is a directory here (mounted or copied). */
+function ensureDirIn(rootfs: string, path: string): void {
+  let p = rootfs;
+  for (const c of path.split('/').filter(Boolean)) {
+    p = join(p, c);
+    try {
+      const st = lstatSync(p);
+      if (!st.isDirectory()) return; // a symlink or a file
+    } catch {
+      mkdirSync(p, { mode: 0o755 });
+    }
   }
 }
 
@@ -316,4 +302,4 @@ async function copyLayers(layersDir: string, metas: LayerMeta[], rootfs: string)
   }
 }
 
-export { readLayerMeta };
+export { readLayerMeta, layersReader };

@@ -2,21 +2,16 @@
 // under `<dataDir>/layers`. Every way in (built-in, import, pull) ends in commit(): check that
 // every blob is there, unpack (and diffID-verify) the layers, then point the names at the
 // manifest in index.json — the last, atomic step, so an image is visible only when it is whole.
+// Importing, pulling, unpacking and building the built-in image are loaded when they run: `corral
+// run` only resolves a name and reads unpacked layers.
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { importArchive } from './archive.js';
-import {
-  BUILTIN_ALIAS,
-  BUILTIN_ANNOTATION,
-  BUILTIN_NAME,
-  builtinSource,
-  storeBusyboxImage,
-} from './builtin.js';
+import { BUILTIN_ALIAS, BUILTIN_ANNOTATION, BUILTIN_NAME } from './builtin-names.js';
 import { digestHex, isDigest } from './digest.js';
 import { ImageError } from './errors.js';
 import { tmpOwnerGone } from './fsutil.js';
 import { Layout, NAME_ANNOTATION, REF_ANNOTATION, type Lease } from './layout.js';
-import { pullBlobs, type PullOptions } from './pull.js';
+import type { PullOptions } from './pull.js';
 import { familiarName, normalizeReference, parseReference } from './reference.js';
 import { layersInUse, type LayerSource } from './rootfs.js';
 import {
@@ -27,7 +22,8 @@ import {
   type Index,
   type Manifest,
 } from './types.js';
-import { layerDir, readLayerMeta, unpackLayer, type LayerMeta } from './unpack.js';
+import { layerDir, readLayerMeta, type LayerMeta } from './layer-dirs.js';
+import { MetaCache, type ImageMeta } from './meta-cache.js';
 
 export interface PruneResult {
   blobs: number;
@@ -39,19 +35,18 @@ export class ImageStore implements LayerSource {
   readonly imagesDir: string;
   readonly layersDir: string;
   readonly layout: Layout;
-  private readonly cache = new Map<
-    string,
-    { manifest: Manifest; config: ImageConfig; configDigest: string }
-  >();
+  private readonly meta: MetaCache;
 
   constructor(readonly dataDir: string) {
     this.imagesDir = join(dataDir, 'images');
     this.layersDir = join(dataDir, 'layers');
     this.layout = new Layout(this.imagesDir);
+    this.meta = new MetaCache(join(dataDir, 'image-meta'), this.layout);
   }
 
   /** Make sure the built-in busybox image exists (rebuilt when the host's busybox changed). */
   async ensureBuiltins(): Promise<void> {
+    const { builtinSource, storeBusyboxImage } = await import('./builtin.js');
     const source = builtinSource();
     const idx = this.layout.readIndex();
     const have = idx.manifests.find((d) => d.annotations?.[NAME_ANNOTATION] === BUILTIN_NAME);
@@ -79,15 +74,8 @@ export class ImageStore implements LayerSource {
     }
   }
 
-  private load(digest: string): { manifest: Manifest; config: ImageConfig; configDigest: string } {
-    let c = this.cache.get(digest);
-    if (!c) {
-      const manifest = this.layout.readJson<Manifest>(digest);
-      const config = this.layout.readJson<ImageConfig>(manifest.config.digest);
-      c = { manifest, config, configDigest: manifest.config.digest };
-      this.cache.set(digest, c);
-    }
-    return c;
+  private load(digest: string): ImageMeta {
+    return this.meta.get(digest);
   }
 
   private record(digest: string, names: string[], ref?: string): ImageRecord {
@@ -123,9 +111,9 @@ export class ImageStore implements LayerSource {
   async resolve(ref: string): Promise<ImageRecord> {
     const notFound = (): ImageError =>
       new ImageError(`image "${ref}" not found: pull it with corral image pull ${ref} or import it`);
-    let images = await this.list();
     const hex = /^(?:sha256:)?([a-f0-9]{12,64})$/.exec(ref);
     if (hex) {
+      const images = await this.list();
       const hits = images.filter(
         (i) => digestHex(i.digest).startsWith(hex[1]!) || digestHex(i.configDigest).startsWith(hex[1]!),
       );
@@ -140,14 +128,25 @@ export class ImageStore implements LayerSource {
     }
     const r = parseReference(ref);
     const full = normalizeReference(ref);
-    const find = (): ImageRecord | undefined =>
-      r.digest && !r.tag
-        ? images.find((i) => i.digest === r.digest)
-        : images.find((i) => i.names.includes(full) && (!r.digest || i.digest === r.digest));
+    // Only the image asked for is loaded (not every image of the index, as list() does).
+    const find = (): ImageRecord | undefined => {
+      const entries = this.layout.readIndex().manifests;
+      const d =
+        r.digest && !r.tag
+          ? entries.find((e) => e.digest === r.digest)
+          : entries.find(
+              (e) => e.annotations?.[NAME_ANNOTATION] === full && (!r.digest || e.digest === r.digest),
+            );
+      if (!d) return undefined;
+      const names = entries
+        .filter((e) => e.digest === d.digest)
+        .map((e) => e.annotations?.[NAME_ANNOTATION])
+        .filter((n): n is string => !!n);
+      return this.record(d.digest, names.sort());
+    };
     let hit = find();
     if (!hit && (full === BUILTIN_NAME || full === BUILTIN_ALIAS)) {
       await this.ensureBuiltins();
-      images = await this.list();
       hit = find();
     }
     if (!hit) throw notFound();
@@ -227,6 +226,7 @@ export class ImageStore implements LayerSource {
         throw new ImageError(
           `layer ${blob?.digest ?? diffID} of ${image.ref} is missing: pull or import the image again`,
         );
+      const { unpackLayer } = await import('./unpack.js');
       out.push(await unpackLayer(this.layersDir, this.layout.blobPath(blob.digest), diffID));
     }
     return out;
@@ -235,6 +235,7 @@ export class ImageStore implements LayerSource {
   async import(file: string): Promise<ImageRecord[]> {
     const lease = this.layout.lease();
     try {
+      const { importArchive } = await import('./archive.js');
       const got = await importArchive(this.layout, lease, file);
       const out: ImageRecord[] = [];
       for (const g of got) out.push(await this.commit(g.manifestDigest, g.names, {}, lease));
@@ -248,6 +249,7 @@ export class ImageStore implements LayerSource {
     parseReference(ref); // a malformed reference fails before anything is touched
     const lease = this.layout.lease();
     try {
+      const { pullBlobs } = await import('./pull.js');
       const p = await pullBlobs(this.layout, lease, ref, opts);
       const rec = await this.commit(p.manifestDigest, [p.name], {}, lease);
       return { ...rec, ref: p.name };
@@ -317,7 +319,7 @@ export class ImageStore implements LayerSource {
           res.layers++;
         }
       }
-      this.cache.clear();
+      this.meta.prune(keepBlobs);
       return res;
     });
   }

@@ -7,7 +7,7 @@
 // xattr the layer itself carries) go through coreutils' `mknod` and attr's `setfattr`; if either
 // fails the layer is marked not overlay-ready and containers from it use the copy fallback.
 import { execFile, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { crypto } from './crypto.js';
 import {
   closeSync,
   createReadStream,
@@ -18,7 +18,6 @@ import {
   lutimesSync,
   mkdirSync,
   openSync,
-  readFileSync,
   readSync,
   rmSync,
   chmodSync,
@@ -30,35 +29,13 @@ import {
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { digestHex } from './digest.js';
 import { ImageError } from './errors.js';
 import { tmpName } from './fsutil.js';
+import { layerDir, parentsAreDirs, readLayerMeta, type LayerMeta } from './layer-dirs.js';
 import { renameDirOnce } from './layout.js';
 import { readTar, TarFormatError, type TarHeader } from './tar.js';
 
-export interface LayerMeta {
-  diffID: string;
-  /** Bytes of regular-file content in the layer. */
-  size: number;
-  /** Paths (relative, no leading slash) the layer deletes from the layers below. */
-  whiteouts: string[];
-  /** Directories whose content from the layers below is hidden. */
-  opaque: string[];
-  /** Whiteouts are in overlay form on disk (device nodes and xattrs could be made). */
-  overlay: boolean;
-}
-
-export function layerDir(layersRoot: string, diffID: string): string {
-  return join(layersRoot, digestHex(diffID, 'diffID'));
-}
-
-export function readLayerMeta(layersRoot: string, diffID: string): LayerMeta | undefined {
-  try {
-    return JSON.parse(readFileSync(join(layerDir(layersRoot, diffID), 'meta.json'), 'utf8')) as LayerMeta;
-  } catch {
-    return undefined;
-  }
-}
+export { layerDir, parentsAreDirs, readLayerMeta, type LayerMeta };
 
 function sniff(path: string): 'gzip' | 'zstd' | 'tar' {
   const fd = openSync(path, 'r');
@@ -100,25 +77,6 @@ function cleanPath(name: string): string | null {
     parts.push(p);
   }
   return parts.join('/');
-}
-
-/**
- * Is every parent of `rel` inside `root` a real directory? A path that passes through a symlink
- * must never be written, deleted or linked through: the symlink could point out of the root.
- */
-export function parentsAreDirs(root: string, rel: string): boolean {
-  const parts = rel.split('/').filter(Boolean);
-  parts.pop();
-  let cur = root;
-  for (const p of parts) {
-    cur = join(cur, p);
-    try {
-      if (!lstatSync(cur).isDirectory()) return false;
-    } catch {
-      return false;
-    }
-  }
-  return true;
 }
 
 function shq(s: string): string {
@@ -179,7 +137,7 @@ export async function unpackLayer(layersRoot: string, blobPath: string, diffID: 
 }
 
 async function extract(blobPath: string, root: string, diffID: string): Promise<LayerMeta> {
-  const hash = createHash('sha256');
+  const hash = crypto().createHash('sha256');
   const { stream, done } = openLayer(blobPath);
   async function* hashed(): AsyncGenerator<Buffer> {
     for await (const c of stream) {

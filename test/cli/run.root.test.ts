@@ -198,6 +198,16 @@ test(
     const ps = await c.corral(['ps']);
     assert.equal(ps.code, 0);
     assert.match(ps.stdout, new RegExp(`^${id.slice(0, 12)} .*Up .* ticker$`, 'm'));
+    // The overlay root is mounted in the container's mount namespace only.
+    assert.deepEqual(
+      c.leftovers().filter((l) => l.startsWith('mount ')),
+      [],
+    );
+    const root = await c.corral(['exec', 'ticker', 'grep', '^overlay / overlay ', '/proc/mounts']);
+    assert.equal(root.code, 0, `the container's / is the overlay: ${root.stdout}${root.stderr}`);
+    // -u by name: through the container's /etc/passwd (its root, not mounted on the host).
+    const asNobody = await c.corral(['exec', '-u', 'nobody', 'ticker', 'id', '-u']);
+    assert.equal(asNobody.stdout, '65534\n', asNobody.stderr);
 
     const ex = await c.corral([
       'exec',

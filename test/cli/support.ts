@@ -11,8 +11,8 @@ import { cgroupRootDirs, removeCgroupTree } from '../support/cgroup-root.js';
 import { unmountBelow } from '../peers/podman.js';
 
 export const isRoot = process.getuid?.() === 0;
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..'); // dist/test/cli → repo
-export const CORRAL_MAIN = join(repo, 'dist/src/cli/main.js');
+// The CLI of the same build as this test (dist/test/cli → dist/src/cli; a private --outDir alike).
+export const CORRAL_MAIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../src/cli/main.js');
 
 type After = { after: (fn: () => void | Promise<void>) => void };
 

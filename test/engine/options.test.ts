@@ -71,12 +71,17 @@ test('network: none, host, bridge; -p implies bridge and needs it', () => {
   bad(() => parseRunRequest({ image: 'b', cmd: [], network: 'weird' }), /unknown network mode/);
 });
 
-test('other flags: name, workdir, user, hostname, -d with -t', () => {
+test('other flags: name, workdir, user, hostname, -d with -i', () => {
   bad(() => parseRunRequest({ image: 'b', cmd: [], name: '-x' }), /--name/);
   bad(() => parseRunRequest({ image: 'b', cmd: [], workdir: 'rel' }), /-w rel/);
   bad(() => parseRunRequest({ image: 'b', cmd: [], user: 'a:b:c' }), /-u/);
   bad(() => parseRunRequest({ image: 'b', cmd: [], hostname: 'bad_host!' }), /--hostname/);
-  bad(() => parseRunRequest({ image: 'b', cmd: [], detach: true, tty: true }), /-d with -t/);
+  bad(
+    () => parseRunRequest({ image: 'b', cmd: [], detach: true, interactive: true, tty: true }),
+    /-d with -i/,
+  );
+  // -d -t: a terminal of its own, its output in the log.
+  assert.equal(parseRunRequest({ image: 'b', cmd: [], detach: true, tty: true }).tty, true);
 });
 
 test('image references: docker syntax', () => {

@@ -129,6 +129,11 @@ test('rm untags; prune frees what no image or container uses', { skip: !isRoot }
   await store.import(path);
   await store.ensureBuiltins();
   const top = await store.resolve('test/top:1');
+  // A resolved image's manifest and config are kept by digest (not re-read and re-hashed).
+  const metaDir = join(store.dataDir, 'image-meta');
+  const kept = (): string[] => (existsSync(metaDir) ? readdirSync(metaDir).sort() : []);
+  assert.ok(kept().includes(`${top.digest.slice(7)}.json`), kept().join());
+  assert.deepEqual((await new ImageStore(store.dataDir).resolve('test/top:1')).config, top.config);
   const fs = await prepareRootfs(store, top, 'keep', { driver: 'overlay' });
   t.after(() => fs.release());
   await store.remove('test/top:1');
@@ -137,6 +142,7 @@ test('rm untags; prune frees what no image or container uses', { skip: !isRoot }
   // The container still uses both layers of test/top: they stay; its blobs go.
   const r1 = await store.prune();
   assert.ok(r1.blobs >= 4, JSON.stringify(r1));
+  assert.ok(!kept().includes(`${top.digest.slice(7)}.json`), 'a pruned image keeps no metadata');
   assert.equal(r1.layers, 0);
   assert.equal(readFileSync(join(fs.rootfs, 'etc/keep'), 'utf8'), 'kept\n');
   await fs.release();

@@ -1,9 +1,10 @@
 // A rootfs left for the runtime to mount in the container (mountIn: 'container'): nothing is
 // mounted on the host, the returned overlay options mount the image as the host overlay shows it,
-// and files are read through the layers (whiteouts, opaque dirs) exactly as overlayfs shows them.
+// and files are read through the layers (whiteouts, opaque dirs) exactly as overlayfs shows them;
+// directories made before the mount (the working directory) appear as if made in the overlay.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ImageStore, prepareRootfs } from '../../src/image/index.js';
@@ -96,5 +97,59 @@ test(
     });
     await fs.release();
     assert.equal(existsSync(join(store.dataDir, 'containers', 'inctr')), false);
+  },
+);
+
+test(
+  'mountIn container: ensureDir makes the directory in the upper dir as the overlay shows it',
+  { skip: !isRoot },
+  async (t) => {
+    const tmp = tempDir(t);
+    const layout = join(tmp, 'layout');
+    const base = [
+      ...busyboxLayer(),
+      { ...dir('srv', 0o750), uid: 1000, gid: 50 },
+      file('srv/keep', 'kept\n'),
+      { name: 'link', type: 'symlink' as const, mode: 0o777, linkname: '/outside' },
+      dir('gone'),
+      file('gone/old', 'old\n'),
+    ];
+    const top = [file('.wh.gone', '')];
+    writeOciLayout(layout, [{ refName: 'test/dirs:1', layers: [base, top] }]);
+    const archive = join(tmp, 'images.tar');
+    execFileSync('tar', ['-cf', archive, '-C', layout, '.']);
+    const store = new ImageStore(join(tmp, 'data'));
+    await store.import(archive);
+    const image = await store.resolve('test/dirs:1');
+    const fs = await prepareRootfs(store, image, 'dirs', { mountIn: 'container' });
+    t.after(() => fs.release());
+    assert.ok(fs.mount);
+    const upper = join(store.dataDir, 'containers', 'dirs', 'upper');
+
+    fs.ensureDir('/srv'); // there already: no copy in the upper dir
+    assert.deepEqual(readdirSync(upper), []);
+    fs.ensureDir('/srv/app/x');
+    fs.ensureDir('/link/y'); // through a symlink: left to the runtime, which resolves it in the container
+    fs.ensureDir('/gone/z'); // under a whiteout: a new directory, the old content stays hidden
+    assert.deepEqual(readdirSync(upper).sort(), ['gone', 'srv']);
+
+    execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', fs.mount.options.join(','), fs.rootfs]);
+    try {
+      const srv = statSync(join(fs.rootfs, 'srv'));
+      assert.deepEqual(
+        [srv.mode & 0o7777, srv.uid, srv.gid],
+        [0o750, 1000, 50],
+        'the parent keeps its owner and mode',
+      );
+      assert.equal(read(fs.rootfs, 'srv/keep'), 'kept\n');
+      const x = statSync(join(fs.rootfs, 'srv/app/x'));
+      assert.ok(x.isDirectory());
+      assert.deepEqual([x.mode & 0o7777, x.uid], [0o755, 0]);
+      assert.ok(lstatSync(join(fs.rootfs, 'link')).isSymbolicLink());
+      assert.ok(statSync(join(fs.rootfs, 'gone/z')).isDirectory());
+      assert.equal(existsSync(join(fs.rootfs, 'gone/old')), false);
+    } finally {
+      execFileSync('umount', [fs.rootfs]);
+    }
   },
 );
