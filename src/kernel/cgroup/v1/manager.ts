@@ -1,12 +1,12 @@
 // The cgroup v1/hybrid manager: one directory per hierarchy (plus the cgroup2 one on hybrid hosts,
 // which gives PSI and cgroup.kill).
 import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { emptyStats, R, type Apply, type ApplyContext } from '../controller.js';
 import { errnoOf, kernelError, readText, Tx, writeCg } from '../fs.js';
 import { killUntilEmpty, removeTree, subtreePids } from '../lifecycle.js';
+import { LineSplitter } from '../../plan/lines.js';
 import { readPsi } from '../psi.js';
 import {
   CgroupError,
@@ -173,13 +173,18 @@ export class V1Manager implements CgroupManager {
     // The helper registers an eventfd on memory.oom_control and prints a line per OOM.
     const child = spawn(this.o.helper, ['oom-watch-v1', mem], { stdio: ['pipe', 'pipe', 'ignore'] });
     let last = -1;
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const [kind, n] = line.split(' ');
-      const count = Number(n);
-      if (kind === 'ready') last = count;
-      else if (kind === 'oom' && count > last) {
-        last = count;
-        onEvent({ type: 'oom-kill', cgroup: this.path, count });
+    // Lines split here: node:readline would be loaded by every CLI that opens this driver.
+    const lines = new LineSplitter();
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      for (const line of lines.push(chunk)) {
+        const [kind, n] = line.split(' ');
+        const count = Number(n);
+        if (kind === 'ready') last = count;
+        else if (kind === 'oom' && count > last) {
+          last = count;
+          onEvent({ type: 'oom-kill', cgroup: this.path, count });
+        }
       }
     });
     child.on('error', () => undefined);
