@@ -7,10 +7,14 @@
 // 1,000 pods of a namespace, create, update (PUT at the current resourceVersion) and the fan-out
 // of a write to 500 watch streams (write sent → event read by every watcher). The in-process
 // controllers run as always (the scheduler marks the stored pods unschedulable meanwhile: there
-// are no nodes). The load generator is this process: one keep-alive agent with `--concurrency`
-// sockets and as many workers in a closed loop (so that many requests in flight at most), every
-// phase bounded by a count and a deadline. Latencies are client-side (request sent → body read).
-// Nothing asserts a timing.
+// are no nodes). The load generator is this process, on the same cores as the server: a pool of
+// `--concurrency` keep-alive connections (HTTPS with the client certificate, or plain HTTP) and
+// as many workers in a closed loop (so that many requests in flight at most), every phase bounded
+// by a count and a deadline. Its HTTP/1.1 client is a lean one (bench/api-conn.ts: one write per
+// request, responses framed by Content-Length or chunked), as cheap per request as Go's client
+// that kubectl uses; Node's http.Agent/ClientRequest cost the generator about as much CPU per GET
+// as the server's whole handling of it, and took that CPU from the server. Watch streams use
+// Node's client. Latencies are client-side (request sent → body read). Nothing asserts a timing.
 //
 //   npm run bench:api -- [--objects 10000] [--concurrency 16] [--seconds 8] [--watchers 500]
 //                        [--only sqlite,etcd] [--mode tls|insecure-http]
@@ -19,7 +23,8 @@
 //
 // After the fill the bench waits until the server idles (the scheduler marking the pods), unless
 // --no-settle: then that background work runs during the first phases. `µs cpu/op` is the server
-// process's CPU time during a phase divided by its operations (background work included).
+// process's CPU time during a phase divided by its operations (background work included);
+// `client µs` the same for this process (the load generator).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir, uptime } from 'node:os';
@@ -190,6 +195,8 @@ interface Row {
   note?: string;
   /** The server process's CPU time (user + system) during the phase, in ms. */
   cpuMs?: number;
+  /** This process's (the load generator's) CPU time during the phase, in ms. */
+  clientCpuMs?: number;
 }
 
 /** CPU time (user + system) of a process so far, in ms, from /proc (USER_HZ is 100 on Linux). */
@@ -206,8 +213,11 @@ function cpuMs(pid: number): number {
  */
 async function measure(pid: number, run: () => Promise<Row>): Promise<Row> {
   const c0 = cpuMs(pid);
+  const own = process.cpuUsage();
   const row = await run();
   row.cpuMs = cpuMs(pid) - c0;
+  const d = process.cpuUsage(own);
+  row.clientCpuMs = (d.user + d.system) / 1000;
   return row;
 }
 
@@ -303,15 +313,30 @@ async function benchBackend(name: string, datastore: string, dir: string): Promi
   return rows;
 }
 
+/** Every pod of a namespace, read in pages of 500 as informers and kubectl list. */
+async function listAll(c: Client, ns: string): Promise<Pod[]> {
+  const items: Pod[] = [];
+  let cont = '';
+  do {
+    const page = await c.json<{ items: Pod[]; metadata: { continue?: string } }>(
+      'GET',
+      `/api/v1/namespaces/${ns}/pods?limit=500${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`,
+    );
+    items.push(...page.items);
+    cont = page.metadata.continue ?? '';
+  } while (cont);
+  return items;
+}
+
 /**
  * PUT with the resourceVersion last seen; workers touch distinct pods (i mod N). In-process
- * controllers (the scheduler marks unschedulable pods) write pods too: start from a fresh list,
- * and on a 409 read the pod and PUT again (counted in the note).
+ * controllers (the scheduler marks unschedulable pods) write pods too: start from a fresh list
+ * (paged, so no 15 MB response and its GC aftermath lands in the first writes' latencies), and
+ * on a 409 read the pod and PUT again (counted in the note).
  */
 async function update(c: Client, filled: Pod[]): Promise<Row> {
   const path = (name: string | undefined) => `/api/v1/namespaces/bench-fill/pods/${name}`;
-  const fresh = await c.json<{ items: Pod[] }>('GET', '/api/v1/namespaces/bench-fill/pods');
-  filled.splice(0, filled.length, ...fresh.items);
+  filled.splice(0, filled.length, ...(await listAll(c, 'bench-fill')));
   let conflicts = 0;
   const r = await closedLoop(CONCURRENCY, 50_000, PHASE_MS, async (i) => {
     const k = i % filled.length;
@@ -392,7 +417,9 @@ async function fanout(c: Client, base: URL, tls: ClientTls | undefined): Promise
 
 function table(name: string, rows: Row[]): string[] {
   const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-').padStart(9);
-  return rows.map(({ op, r, note, cpuMs }) =>
+  const perOp = (ms: number | undefined, ops: number) =>
+    f(ms === undefined || !ops ? NaN : (ms * 1000) / ops, 0);
+  return rows.map(({ op, r, note, cpuMs, clientCpuMs }) =>
     [
       name.padEnd(7),
       op.padEnd(26),
@@ -401,7 +428,8 @@ function table(name: string, rows: Row[]): string[] {
       f(percentile(r.latencies, 0.5)),
       f(percentile(r.latencies, 0.99)),
       f(r.ops / r.seconds, 0),
-      f(cpuMs === undefined || !r.ops ? NaN : (cpuMs * 1000) / r.ops, 0),
+      perOp(cpuMs, r.ops),
+      perOp(clientCpuMs, r.ops),
       note ? `  ${note}` : r.firstError ? `  first error: ${r.firstError.slice(0, 120)}` : '',
     ].join(' '),
   );
@@ -454,6 +482,7 @@ console.log(
     'p99'.padStart(9),
     'ops/s'.padStart(9),
     'µs cpu/op'.padStart(9),
+    'client µs'.padStart(9),
   ].join(' '),
 );
 for (const l of lines) console.log(l);

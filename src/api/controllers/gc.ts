@@ -12,6 +12,9 @@ import type { KObject, ResourceDef } from '../resources/types.js';
 import type { Storage, Watch, WatchEvent } from '../storage/types.js';
 import { OwnerIndex } from './owner-index.js';
 
+const OWNER_REFS = Buffer.from('"ownerReferences"');
+const DELETING = Buffer.from('"deletionTimestamp"');
+
 export class Controllers {
   private watch: Watch | undefined;
   private queue: Promise<void> = Promise.resolve();
@@ -72,6 +75,12 @@ export class Controllers {
     if (e.type === 'delete') {
       this.owners.remove(e.kv.key);
       await this.collectDependents(where.def, decode(e.prev));
+      return;
+    }
+    // Most writes name no owner and delete nothing: those need no parse (a JSON key appears
+    // verbatim in the stored bytes; a false hit merely decodes).
+    if (where.def !== namespaces && !e.kv.value.includes(OWNER_REFS) && !e.kv.value.includes(DELETING)) {
+      this.owners.remove(e.kv.key);
       return;
     }
     const o = decode(e.kv);

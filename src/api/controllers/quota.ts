@@ -57,7 +57,10 @@ export class QuotaController {
   /** Marks every namespace that has a quota for a recount. */
   async resync(): Promise<void> {
     try {
-      for (const q of (await this.tracker.quotas.list({})).items) this.mark(q.metadata.namespace!);
+      for (const q of (await this.tracker.quotas.list({})).items) {
+        this.track(q.metadata.namespace!, q.metadata.name!, true);
+        this.mark(q.metadata.namespace!);
+      }
     } catch (e) {
       this.log(`quota controller: resync: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -68,6 +71,10 @@ export class QuotaController {
     if (e.type === 'progress') return;
     const where = parseKey(e.kv.key, this.defs);
     if (!where || !where.def.namespaced || !where.namespace) return;
+    if (where.def === resourcequotas) this.track(where.namespace, where.name, e.type !== 'delete');
+    // Only namespaces with a quota have usage to keep: a quota's own create event comes after
+    // (and its recount counts) every object written before it.
+    else if (!this.withQuota.has(where.namespace)) return;
     if (e.type === 'delete') return this.mark(where.namespace);
     if (!e.prev) return this.mark(where.namespace);
     const o = decode(e.kv);
@@ -76,6 +83,20 @@ export class QuotaController {
       // Status writes (charges, our own recounts) need no recount unless the spec moved on.
       if (!sameJSON(o.spec, prev.spec) || !inSync(o)) this.mark(where.namespace);
     } else if (where.def === pods && this.podChanged(prev, o)) this.mark(where.namespace);
+  }
+
+  /** Quota names by namespace, from the resync's list and the watch (a stale extra is harmless). */
+  private readonly withQuota = new Map<string, Set<string>>();
+
+  private track(namespace: string, name: string, exists: boolean): void {
+    let names = this.withQuota.get(namespace);
+    if (exists) {
+      if (!names) this.withQuota.set(namespace, (names = new Set()));
+      names.add(name);
+    } else if (names) {
+      names.delete(name);
+      if (!names.size) this.withQuota.delete(namespace);
+    }
   }
 
   /** A pod's charge changes after creation only when it finishes or starts terminating. */

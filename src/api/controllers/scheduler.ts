@@ -46,16 +46,29 @@ function fits(pod: KObject, node: KObject): boolean {
   return taints.every((t) => tolerates(s.tolerations ?? [], t));
 }
 
-/** What the scheduler keeps of a pod: where it runs, and the whole object while it waits. */
+/**
+ * What the scheduler keeps of a pod: where it runs, and while it waits what placing it needs
+ * (name, node selector, tolerations, its PodScheduled condition) — not the whole object: ten
+ * thousand waiting pods kept whole make every major GC of the server long.
+ */
 interface PodEntry {
   nodeName?: string;
   pending?: KObject;
 }
 
 const PODS = '/registry/core/pods/';
+function slim(o: KObject): KObject {
+  const s = specOf(o);
+  const conds = ((o.status ?? {}) as { conditions?: { type?: string }[] }).conditions ?? [];
+  return {
+    metadata: { name: o.metadata.name, namespace: o.metadata.namespace },
+    spec: { nodeSelector: s.nodeSelector, tolerations: s.tolerations },
+    status: { conditions: conds.filter((c) => c.type === 'PodScheduled') },
+  };
+}
 const entry = (o: KObject): PodEntry => ({
   ...(specOf(o).nodeName ? { nodeName: specOf(o).nodeName } : {}),
-  ...(waiting(o) ? { pending: o } : {}),
+  ...(waiting(o) ? { pending: slim(o) } : {}),
 });
 const NODES = '/registry/core/nodes/';
 
@@ -69,9 +82,12 @@ function waiting(p: KObject): boolean {
 }
 
 /**
- * Pods and nodes are cached from one list and the watch that follows it (an informer), so a pass
- * costs what the pending pods cost, not a decode of every pod in the cluster; passes run when a
- * pod starts waiting, a node changes while pods wait, and every `everyMs` while any wait.
+ * Pods and nodes are cached from one list and the watch that follows it (an informer), with the
+ * pod count per node kept as pods come and go. A pass tries the pods queued for it: a pod is
+ * queued when it is written while waiting, every waiting pod when a node changes (whether a pod
+ * fits depends on nodes only), a pod whose attempt failed again after `everyMs`, and every
+ * waiting pod each `retryAllMs` (as kube-scheduler flushes its unschedulable queue). So a write
+ * costs the pods it touched, not a walk over every pod; a pass yields between batches of pods.
  */
 export class Scheduler {
   private watch: Watch | undefined;
@@ -82,27 +98,65 @@ export class Scheduler {
   private stopped = false;
   private readonly pods = new Map<string, PodEntry>();
   private readonly nodes = new Map<string, KObject>();
+  /** Pods bound to each node (by name). */
+  private readonly load = new Map<string, number>();
+  /** Keys of waiting pods the next pass tries. */
+  private queue = new Set<string>();
+  /** Pods whose last attempt failed (other than gone or changed meanwhile). */
+  private failed = new Set<string>();
+  private waitingCount = 0;
+  private lastRetryAll = Date.now();
 
   constructor(
     private readonly storage: Storage,
     private readonly stores: Map<ResourceDef, Store>,
     private readonly log: (msg: string) => void,
     private readonly everyMs = 2000,
+    private readonly retryAllMs = 60_000,
   ) {}
 
   start(): void {
     this.resync();
     this.timer = setInterval(() => {
       if (!this.watch) this.resync();
-      else if (this.waitingCount() > 0) this.kick();
+      else if (this.waitingCount > 0 && Date.now() - this.lastRetryAll >= this.retryAllMs) this.retryAll();
+      else if (this.failed.size) {
+        for (const k of this.failed) this.queue.add(k);
+        this.failed.clear();
+        this.kick();
+      }
     }, this.everyMs);
     this.timer.unref();
   }
 
-  private waitingCount(): number {
-    let n = 0;
-    for (const e of this.pods.values()) if (e.pending) n++;
-    return n;
+  /** Records (or with undefined, forgets) the pod at `key`, keeping the counts. */
+  private setPod(key: string, en: PodEntry | undefined): void {
+    const old = this.pods.get(key);
+    if (old?.nodeName) {
+      const n = (this.load.get(old.nodeName) ?? 1) - 1;
+      if (n > 0) this.load.set(old.nodeName, n);
+      else this.load.delete(old.nodeName);
+    }
+    if (old?.pending) this.waitingCount--;
+    if (!en) {
+      this.pods.delete(key);
+      this.queue.delete(key);
+      return;
+    }
+    this.pods.set(key, en);
+    if (en.nodeName) this.load.set(en.nodeName, (this.load.get(en.nodeName) ?? 0) + 1);
+    if (en.pending) {
+      this.waitingCount++;
+      this.queue.add(key);
+    } else this.queue.delete(key);
+  }
+
+  /** Queues every waiting pod and runs a pass. */
+  private retryAll(): void {
+    this.lastRetryAll = Date.now();
+    this.failed.clear();
+    for (const [k, e] of this.pods) if (e.pending) this.queue.add(k);
+    this.kick();
   }
 
   /** List pods and nodes at one revision, then watch from it: nothing lost in between. */
@@ -132,8 +186,8 @@ export class Scheduler {
         }
       }
       if (this.stopped) return;
-      this.pods.clear();
-      for (const [k, v] of pods) this.pods.set(k, v);
+      for (const k of [...this.pods.keys()]) this.setPod(k, undefined);
+      for (const [k, v] of pods) this.setPod(k, v);
       this.nodes.clear();
       for (const [k, v] of nodes) this.nodes.set(k, v);
       this.watch = this.storage.watch(
@@ -154,16 +208,16 @@ export class Scheduler {
     if (e.type === 'progress') return;
     const key = e.kv.key;
     if (key.startsWith(PODS)) {
-      if (e.type === 'delete') this.pods.delete(key);
+      if (e.type === 'delete') this.setPod(key, undefined);
       else {
         const en = entry(decode(e.kv));
-        this.pods.set(key, en);
+        this.setPod(key, en);
         if (en.pending) this.kick();
       }
     } else if (key.startsWith(NODES)) {
       if (e.type === 'delete') this.nodes.delete(key);
       else this.nodes.set(key, decode(e.kv));
-      if (this.waitingCount() > 0) this.kick();
+      if (this.waitingCount > 0) this.retryAll();
     }
   }
 
@@ -186,29 +240,39 @@ export class Scheduler {
   }
 
   private async pass(): Promise<void> {
-    const pending = [...this.pods.values()].flatMap((e) => (e.pending ? [e.pending] : []));
-    if (!pending.length) return;
+    const queued = [...this.queue];
+    this.queue = new Set();
+    if (!queued.length) return;
     const podStore = this.stores.get(pods)!;
     const candidates = [...this.nodes.values()].filter(ready);
-    const load = new Map<string, number>(candidates.map((n) => [n.metadata.name!, 0]));
-    for (const e of this.pods.values())
-      if (e.nodeName && load.has(e.nodeName)) load.set(e.nodeName, load.get(e.nodeName)! + 1);
-    for (const p of pending) {
+    let firstError: unknown;
+    for (let i = 0; i < queued.length; i++) {
+      // Let requests in between batches (a node change queues every waiting pod).
+      if (i % 200 === 199) await new Promise((r) => setImmediate(r));
+      if (this.stopped) return;
+      const key = queued[i]!;
+      const p = this.pods.get(key)?.pending;
+      if (!p) continue;
       const ns = p.metadata.namespace ?? 'default';
       const name = p.metadata.name!;
-      const fit = candidates
-        .filter((n) => fits(p, n))
-        .sort((a, b) => load.get(a.metadata.name!)! - load.get(b.metadata.name!)!)[0];
+      const load = (n: KObject) => this.load.get(n.metadata.name!) ?? 0;
+      const fit = candidates.filter((n) => fits(p, n)).sort((a, b) => load(a) - load(b))[0];
       try {
         if (!fit) await this.unschedulable(podStore, p, candidates.length);
         else {
           await bindPod(podStore, ns, name, fit.metadata.name!);
-          load.set(fit.metadata.name!, load.get(fit.metadata.name!)! + 1);
+          // Assumed bound (as kube-scheduler's cache does) so the next pods see the load at once;
+          // the binding's watch event confirms it.
+          this.setPod(key, { nodeName: fit.metadata.name! });
         }
       } catch (e) {
-        if (!(e instanceof ApiError && (e.code === 404 || e.code === 409))) throw e;
+        // Gone or changed meanwhile: its watch event decides what happens next.
+        if (e instanceof ApiError && (e.code === 404 || e.code === 409)) continue;
+        this.failed.add(key);
+        firstError ??= e;
       }
     }
+    if (firstError) throw firstError;
   }
 
   private async unschedulable(store: Store, p: KObject, nodeCount: number): Promise<void> {

@@ -2,7 +2,7 @@
 // (create, update, non-apply patches) the way the API server's field manager does: the writer
 // gains the fields it added or changed, other managers lose them, removed fields are forgotten.
 import { PatchError } from './errors.js';
-import { clone, deepEqual, isObject, type Json, type JsonObject } from './json-util.js';
+import { deepEqual, isObject, type Json, type JsonObject } from './json-util.js';
 import {
   compare,
   difference,
@@ -23,6 +23,8 @@ export interface Manager {
   time?: string;
   subresource?: string;
   set: FieldSet;
+  /** The entry's fieldsV1 as read, reused when `set` is still what it was read from. */
+  read?: { fieldsV1: Json; size: number };
 }
 
 export interface ManagedFieldsOptions {
@@ -70,6 +72,7 @@ export function readManagers(obj: Json): Map<string, Manager> {
       apiVersion: typeof e.apiVersion === 'string' ? e.apiVersion : '',
       set: fromFieldsV1(e.fieldsV1 ?? {}),
     };
+    m.read = { fieldsV1: e.fieldsV1 ?? {}, size: m.set.size };
     if (typeof e.time === 'string') m.time = e.time;
     if (typeof e.subresource === 'string' && e.subresource !== '') m.subresource = e.subresource;
     out.set(managerId(m), m);
@@ -101,11 +104,18 @@ export function writeManagers(obj: JsonObject, managers: Map<string, Manager>): 
     const e: JsonObject = { manager: m.manager, operation: m.operation, apiVersion: m.apiVersion };
     if (m.time !== undefined) e.time = m.time;
     e.fieldsType = 'FieldsV1';
-    e.fieldsV1 = toFieldsV1(m.set);
+    // Sets only lose members after reading (see `unchanged`), so an equal size is an equal set.
+    e.fieldsV1 = m.read && m.read.size === m.set.size ? m.read.fieldsV1 : toFieldsV1(m.set);
     if (m.subresource !== undefined) e.subresource = m.subresource;
     return e;
   });
   return obj;
+}
+
+function sameSet(a: FieldSet, b: FieldSet): boolean {
+  if (a.size !== b.size) return false;
+  for (const p of b) if (!a.has(p)) return false;
+  return true;
 }
 
 function cmp(a: string, b: string): number {
@@ -128,7 +138,12 @@ export function updateManagedFields(
   operation: Operation = 'Update',
   opts: ManagedFieldsOptions = {},
 ): JsonObject {
-  const next = clone(newObj) as JsonObject;
+  // Only metadata.managedFields is written: copying the top level and metadata leaves newObj as
+  // it was (a deep copy of every write's object cost as much as the comparison).
+  const sent = newObj as JsonObject;
+  const next: JsonObject = isObject(sent.metadata)
+    ? { ...sent, metadata: { ...sent.metadata } }
+    : { ...sent };
   const prev = (oldObj ?? {}) as JsonObject;
   const kind = opts.kind ?? (typeof next.kind === 'string' ? next.kind : '');
   const apiVersion = opts.apiVersion ?? (typeof next.apiVersion === 'string' ? next.apiVersion : '');
@@ -147,7 +162,10 @@ export function updateManagedFields(
   };
   const id = managerId(me);
   const mine = managers.get(id) ?? me;
+  const before = mine.set;
   mine.set = filterIgnored(union(difference(mine.set, c.removed), changed), opts.subresource);
+  // The writer's set may also gain members: its fieldsV1 is reused only when it did not change.
+  if (mine.read && !sameSet(before, mine.set)) delete mine.read;
   if (changed.size > 0 || !managers.has(id)) stamp(mine, opts.now);
   managers.set(id, mine);
   return writeManagers(next, managers);

@@ -332,7 +332,8 @@ export class Store {
       const kv = await this.storage.get(key);
       if (!kv) throw notFound(this.gr, name);
       const cur = this.decode(kv);
-      const desired = structuredClone(await mutate(structuredClone(cur)));
+      // mutate gets its own copy: parsing the value again costs less than structuredClone.
+      const desired = structuredClone(await mutate(this.decode(kv)));
       const preconditioned = !!desired.metadata?.resourceVersion;
       if (preconditioned && desired.metadata.resourceVersion !== cur.metadata.resourceVersion)
         throw conflict(this.gr, name);

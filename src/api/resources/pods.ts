@@ -106,14 +106,19 @@ function validateContainers(list: Container[] | undefined, field: string, names:
 }
 
 // Fields a pod update may change (everything else in spec is immutable), as ValidatePodUpdate.
+// Shallow copies with the mutable fields undefined (absent to sameJSON): no clone of the spec.
 function mutableSpecView(s: PodSpec): PodSpec {
-  const c = structuredClone(s);
-  for (const list of [c.containers, c.initContainers]) for (const x of list ?? []) delete x.image;
-  delete c.activeDeadlineSeconds;
-  delete c.tolerations;
-  delete c.terminationGracePeriodSeconds;
-  delete c.schedulingGates;
-  return c;
+  const noImage = (list: Container[] | undefined) =>
+    Array.isArray(list) ? list.map((x) => ({ ...x, image: undefined })) : list;
+  return {
+    ...s,
+    containers: noImage(s.containers),
+    initContainers: noImage(s.initContainers),
+    activeDeadlineSeconds: undefined,
+    tolerations: undefined,
+    terminationGracePeriodSeconds: undefined,
+    schedulingGates: undefined,
+  } as PodSpec;
 }
 
 export function podPhaseReason(o: KObject): string {

@@ -7,10 +7,14 @@ export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS kine (
   id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT, created INTEGER, deleted INTEGER,
   create_revision INTEGER, prev_revision INTEGER, lease INTEGER, value BLOB, old_value BLOB);
+-- (name) holds the rowid too, so it serves "newest row of a name" and name ranges; every other
+-- query here ranges over id, the rowid. Each further index is written on every insert (kine's
+-- (name, id), (id, deleted) and (prev_revision) cost a write about as much again as the row):
+-- databases made with them lose them.
 CREATE INDEX IF NOT EXISTS kine_name_index ON kine (name);
-CREATE INDEX IF NOT EXISTS kine_name_id_index ON kine (name, id);
-CREATE INDEX IF NOT EXISTS kine_id_deleted_index ON kine (id, deleted);
-CREATE INDEX IF NOT EXISTS kine_prev_revision_index ON kine (prev_revision);
+DROP INDEX IF EXISTS kine_name_id_index;
+DROP INDEX IF EXISTS kine_id_deleted_index;
+DROP INDEX IF EXISTS kine_prev_revision_index;
 CREATE UNIQUE INDEX IF NOT EXISTS kine_name_prev_revision_uindex ON kine (name, prev_revision);
 -- kine keeps the compact revision in a 'compact_rev_key' row; a side table keeps it out of the
 -- revision sequence and out of every range query.
@@ -104,6 +108,10 @@ export function prepareStatements(d: Database.Database) {
     ),
     after: d.prepare<[number, string, string], Row>(
       `SELECT ${COLS} FROM kine WHERE id > ? AND name >= ? AND name < ? ORDER BY id`,
+    ),
+    // Every live key, once at open (SqliteMemo's directory counts).
+    liveNames: d.prepare<[], { name: string }>(
+      `SELECT name FROM kine WHERE id IN (SELECT MAX(id) FROM kine GROUP BY name) AND deleted = 0`,
     ),
     // AUTOINCREMENT's high-water mark: the current revision even when compaction removed the
     // newest rows (a trailing delete).

@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import { Hub } from './fanout.js';
 import { prefixEndString, startCompactor } from './keys.js';
 import { BACKSTOP_PAGES, startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
+import { SqliteMemo } from './sqlite-memo.js';
 import {
   SCHEMA,
   isUniqueViolation,
@@ -51,6 +52,8 @@ export class SqliteStorage implements Storage {
   private readonly q: ReturnType<typeof prepareStatements>;
   /** One transaction wrapper, called with the body (creating one per write costs ~1 µs more). */
   private readonly tx: Database.Transaction<(fn: () => Row) => Row>;
+  /** The revisions, recent rows and live-key counts, kept from this process's commits. */
+  private readonly memo: SqliteMemo;
   /** Compactions run one at a time. */
   private compacting: Promise<void> = Promise.resolve();
 
@@ -73,17 +76,22 @@ export class SqliteStorage implements Storage {
     this.checkpointer = startCheckpointer(path);
     this.q = prepareStatements(this.db);
     this.tx = this.db.transaction((fn: () => Row) => fn());
+    this.memo = new SqliteMemo(
+      this.q.rev.get()?.seq ?? 0,
+      this.q.compactRev.get()?.value ?? 0,
+      this.q.liveNames.pluck().iterate() as Iterable<string>,
+    );
     this.hub = new Hub(opts.progressIntervalMs ?? 5000, () => this.rev());
     this.stopCompactor = startCompactor(this, opts);
   }
 
   /** The current revision (synchronous: this process is the only writer). */
   rev(): number {
-    return this.q.rev.get()?.seq ?? 0;
+    return this.memo.revision;
   }
 
   private compactRev(): number {
-    return this.q.compactRev.get()?.value ?? 0;
+    return this.memo.compactRevision;
   }
 
   private check(): void {
@@ -135,12 +143,15 @@ export class SqliteStorage implements Storage {
         return undefined as unknown as Row;
       });
     } catch (e) {
+      // Rolled back; forget what memory holds rather than trust it after an I/O error.
+      this.memo.forget();
       const err = mapBusy(e);
       for (const w of batch) w.reject(err);
       return;
     }
     const kvs = results.map((r) => {
       if (r instanceof Error) return r;
+      this.memo.committed(r);
       const ev = toEvent(r) as WatchEvent & { kv: KeyValue };
       this.hub.publish(ev);
       return ev.kv;
@@ -167,12 +178,23 @@ export class SqliteStorage implements Storage {
 
   async get(key: string): Promise<KeyValue | undefined> {
     this.check();
-    const r = this.q.latest.get(key);
+    let r = this.memo.get(key);
+    if (r === undefined) {
+      r = this.q.latest.get(key) ?? null;
+      this.memo.remember(key, r && !r.deleted ? r : null);
+    }
     return r && !r.deleted ? toKv(r) : undefined;
   }
 
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
     this.check();
+    const now = this.rev();
+    if (
+      (!opts.revision || opts.revision === now) &&
+      opts.startAfter === undefined &&
+      this.memo.emptyDirectory(prefix)
+    )
+      return { items: [], revision: now, more: false };
     // One read transaction: the revision and the rows come from the same snapshot.
     return this.db.transaction(() => {
       const current = this.rev();
@@ -333,6 +355,7 @@ export class SqliteStorage implements Storage {
           this.q.setCompactRev.run(hi);
         })
         .immediate();
+      this.memo.compactRevision = hi;
       lo = hi;
       // Let writes and reads in between batches.
       await new Promise((r) => setImmediate(r));

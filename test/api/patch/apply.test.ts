@@ -157,3 +157,17 @@ test('associative list keys with several fields (ports: containerPort+protocol)'
     ];
   assert.deepEqual(Object.keys(fields['f:ports']), ['k:{"containerPort":80,"protocol":"TCP"}']);
 });
+
+test('updateManagedFields: a writer swapping one field for another owns the new one; input is left as sent', () => {
+  const a = updateManagedFields(null, deploy(1), 'creator', 'Update', { now }) as Obj;
+  const swapped = structuredClone(a);
+  swapped.metadata.labels = { tier: 'front' };
+  const sent = JSON.stringify(swapped);
+  const b = updateManagedFields(a, swapped, 'creator', 'Update', { now }) as Obj;
+  assert.equal(JSON.stringify(swapped), sent);
+  const creator = b.metadata.managedFields.find((m: Obj) => m.manager === 'creator');
+  assert.deepEqual(creator.fieldsV1['f:metadata'], { 'f:labels': { 'f:tier': {} } });
+  // An unchanged write keeps every entry as it was.
+  const c = updateManagedFields(b, structuredClone(b), 'creator', 'Update', { now }) as Obj;
+  assert.deepEqual(c.metadata.managedFields, b.metadata.managedFields);
+});
