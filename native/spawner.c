@@ -179,9 +179,12 @@ static void do_spawn(char **f, int nf) {
     return;
   }
   if (pid == 0) {
+    /* As a fresh child of its caller would start (libuv resets them too): no blocked signals,
+     * default dispositions (our SIGPIPE ignore must not reach the container). */
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
+    for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL);
     if (strcmp(f[2], "1") == 0) setsid();
     /* stdio first (they may land on 0..2), then the sync socket as fd 3, nothing else open. */
     int s = fcntl(sv[1], F_DUPFD_CLOEXEC, 10);

@@ -1,7 +1,7 @@
 // corral-helper spawner (native/spawner.c, src/kernel/plan/spawner.ts): helpers started through
 // the long-lived spawner behave as spawned ones — output to the paths given, exit codes, errors
-// of a plan step — are the spawner's children (not ours), many at once keep their own sync
-// streams apart, and the spawner leaves once closed and its runs ended.
+// of a plan step, default signal dispositions — are the spawner's children (not ours), many at
+// once keep their own sync streams apart, and the spawner leaves once closed and its runs ended.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -40,7 +40,9 @@ test(
     writeFileSync(out, '');
     writeFileSync(err, '');
     const started = await startPlan(
-      shPlan(`echo to-out; echo to-err >&2; while [ ! -e ${stop} ]; do sleep 0.02; done; exit 7`),
+      shPlan(
+        `echo to-out; grep -E '^Sig(Blk|Ign)' /proc/self/status >&2; while [ ! -e ${stop} ]; do sleep 0.02; done; exit 7`,
+      ),
       { stdio: ['ignore', { path: out }, { path: err }], detached: true, spawner },
     );
     const helper = started.helper.pid!;
@@ -52,7 +54,8 @@ test(
     const e = await started.exited;
     assert.equal(e.code, 7);
     assert.equal(readFileSync(out, 'utf8'), 'to-out\n');
-    assert.equal(readFileSync(err, 'utf8'), 'to-err\n');
+    // Nothing blocked or ignored: the spawner's own SIGPIPE ignore and SIGCHLD block stay its own.
+    assert.match(readFileSync(err, 'utf8'), /^SigBlk:\s+0+\nSigIgn:\s+0+\n$/);
   },
 );
 
