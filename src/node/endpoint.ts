@@ -170,14 +170,14 @@ async function portForward(agent: NodeAgent, w: PodWorker, p: URLSearchParams, s
   sock.write(SWITCH);
   sock.pipe(conn);
   conn.pipe(sock);
-  const done = () => {
+  // pipe() passes each side's end on (and flushes first); only a broken side breaks the other:
+  // destroying on a clean close would cut off what is still being written.
+  const broken = () => {
     sock.destroy();
     conn.destroy();
   };
-  sock.on('error', done);
-  conn.on('error', done);
-  sock.on('close', done);
-  conn.on('close', done);
+  sock.on('error', broken);
+  conn.on('error', broken);
 }
 
 type Running = NonNullable<ReturnType<PodWorker['running']>>;

@@ -44,8 +44,10 @@ const srv = net.createServer({ allowHalfOpen: true }, (c) => {
       s.pipe(c);
       c.resume();
     });
-    c.on('close', () => s.destroy());
-    s.on('close', () => c.destroy());
+    // A side that closed cleanly has ended the other through pipe(), which still flushes what it
+    // holds: destroying it here would cut the stream's tail. Only a broken side breaks the other.
+    c.on('close', (broken) => { if (broken) s.destroy(); });
+    s.on('close', (broken) => { if (broken) c.destroy(); });
   };
   c.on('data', onHead);
 });
