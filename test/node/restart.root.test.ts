@@ -116,7 +116,7 @@ test(
         '-c',
         'echo in-$HOSTNAME; echo oops >&2; exit 5',
       ]);
-      assert.equal(ex.code, 5, ex.stderr);
+      assert.equal(ex.code, 5, `stdout: ${ex.stdout} stderr: ${ex.stderr}`);
       assert.equal(ex.stdout, 'in-steady\n');
       assert.equal(ex.stderr, 'oops\n');
       const logs = await corral(['node', 'logs', 'steady', 'runner']);
