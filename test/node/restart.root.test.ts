@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execProgram } from '../peers/exec.js';
 import { CORRAL_MAIN } from '../cli/support.js';
@@ -50,7 +50,11 @@ test(
         env: { ...process.env, CORRAL_CGROUP_ROOT: n.cgroupRoot },
         timeoutMs: 20_000,
       });
+    // The agents' messages, for a failure's message.
+    const agentLog = join(n.dataDir, '..', 'agent.log');
+    const agentSays = () => (existsSync(agentLog) ? readFileSync(agentLog, 'utf8').slice(-2000) : '');
     const startAgent = (): ChildProcess => {
+      const logFd = openSync(agentLog, 'a');
       const c = spawn(
         process.execPath,
         [
@@ -70,9 +74,10 @@ test(
         ],
         {
           detached: true,
-          stdio: 'ignore',
+          stdio: ['ignore', 'ignore', logFd],
         },
       );
+      closeSync(logFd);
       c.unref();
       return c;
     };
@@ -116,7 +121,7 @@ test(
         '-c',
         'echo in-$HOSTNAME; echo oops >&2; exit 5',
       ]);
-      assert.equal(ex.code, 5, `stdout: ${ex.stdout} stderr: ${ex.stderr}`);
+      assert.equal(ex.code, 5, `stdout: ${ex.stdout} stderr: ${ex.stderr} agent: ${agentSays()}`);
       assert.equal(ex.stdout, 'in-steady\n');
       assert.equal(ex.stderr, 'oops\n');
       const logs = await corral(['node', 'logs', 'steady', 'runner']);
