@@ -164,13 +164,22 @@ export class HelperSpawner {
       for (const line of lines.push(chunk)) this.event(line);
     });
     child.stdin!.on('error', () => undefined);
-    child.on('error', (e) => this.log(`corral-helper spawner: ${e.message}`));
-    child.on('exit', (code, signal) => {
-      if (this.child !== child) return; // closed
+    const lost = (why: string): void => {
+      if (this.child !== child) return; // closed, or already reported
       this.child = undefined;
-      if (this.runs.size)
-        this.log(`corral-helper spawner ended (${signal ?? code}) with ${this.runs.size} helpers it started`);
-    });
+      this.log(`corral-helper spawner: ${why}`);
+      // Runs not yet forked fail as a spawn would; the others run on unwatched (their helpers
+      // still write the exit status files).
+      for (const run of [...this.runs.values()]) {
+        if (run.pid !== undefined) continue;
+        run.exited = true;
+        this.finish(run);
+        run.sync.push(null);
+        run.emit('error', new Error(`the helper spawner ${why}`));
+      }
+    };
+    child.on('error', (e) => lost(`cannot run ${this.helper}: ${e.message}`));
+    child.on('exit', (code, signal) => lost(`ended (${signal ?? code})`));
     return child;
   }
 

@@ -106,3 +106,11 @@ test('close: the spawner leaves once its runs have ended; no new runs', { skip }
   const st = procStat(pid);
   assert.ok(!st || st.state === 'Z', 'the spawner ended');
 });
+
+test('a spawner that cannot start: the run fails as a spawn would', { skip }, async () => {
+  const spawner = new HelperSpawner('/nonexistent/corral-helper');
+  await assert.rejects(
+    startPlan(shPlan('true'), { stdio: ['ignore', 'ignore', 'ignore'], detached: true, spawner }),
+    (e: unknown) => e instanceof HelperError && /cannot start corral-helper: .*nonexistent/.test(e.message),
+  );
+});
