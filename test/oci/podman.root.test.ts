@@ -73,7 +73,10 @@ describe('podman --runtime corral-oci', { skip: process.getuid?.() !== 0 && 'nee
 
   test('run -it gives the container a terminal', async () => {
     const cmd = [...podman.argv(['run', '-it', '--rm', ...podman.runFlags(), BUSYBOX_IMAGE])]
-      .concat(['sh', '-c', 'tty && echo hi-from-tty'])
+      // The pause after the output: conmon drains the pty when the container exits, and the
+      // kernel hands pty output over asynchronously, so a container that exits at once may lose
+      // its last line with any runtime (podman's known short-lived -t race), not only this one.
+      .concat(['sh', '-c', 'tty && echo hi-from-tty && sleep 0.3'])
       .map(shellQuote)
       .join(' ');
     // script(1) gives podman a pty as its stdin/stdout, as an interactive shell would.
