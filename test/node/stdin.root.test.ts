@@ -44,7 +44,9 @@ function attach(
     });
     req.on('error', reject);
     req.on('upgrade', (_res, s: Socket, head: Buffer) => {
-      let buf = head;
+      // What came with the 101 (maybe every frame of a short command) is read as data first.
+      if (head.length) s.unshift(head);
+      let buf = Buffer.alloc(0);
       let out = '';
       const done = () => {
         s.destroy();

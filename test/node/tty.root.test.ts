@@ -58,8 +58,10 @@ function upgrade(
     });
     req.on('error', reject);
     req.on('upgrade', (_res, s: Socket, head: Buffer) => {
+      // What came with the 101 (maybe every frame of a short command) is read as data first.
+      if (head.length) s.unshift(head);
       const frames = new Map<number, string>();
-      let buf = head;
+      let buf = Buffer.alloc(0);
       s.on('data', (d: Buffer) => {
         buf = Buffer.concat([buf, d]);
         while (buf.length >= 5 && buf.length >= 5 + buf.readUInt32BE(1)) {

@@ -59,9 +59,9 @@ export function exec(
     });
     req.on('error', (e) => reject(new Error(`cannot reach the node agent: ${e.message}`)));
     req.on('upgrade', (_res, s: Socket, head: Buffer) => {
-      let buf = head;
+      let buf = Buffer.alloc(0);
       let code: number | undefined;
-      s.on('data', (d: Buffer) => {
+      const take = (d: Buffer): void => {
         buf = Buffer.concat([buf, d]);
         while (buf.length >= 5 && buf.length >= 5 + buf.readUInt32BE(1)) {
           const n = buf.readUInt32BE(1);
@@ -71,7 +71,11 @@ export function exec(
           else code = Number(data.toString());
           buf = buf.subarray(5 + n);
         }
-      });
+      };
+      // Frames that came in the same read as the 101 arrive as `head`: a short command's whole
+      // output and exit code can (then no 'data' follows).
+      take(head);
+      s.on('data', take);
       s.on('close', () => resolve(code ?? 1));
       const send = (d: Buffer | string): boolean =>
         s.write(tty ? frame(0, Buffer.isBuffer(d) ? d : Buffer.from(d)) : d);
