@@ -2,7 +2,7 @@
 // stdout/stderr into the log pipes, learn the helper that waits for it, and find out how it ended
 // — from the helper's exit when this agent started it, else by watching the helper (re-adopted
 // after an agent restart) and reading the exit status file it writes.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { procStat, processAlive } from '../oci/proc.js';
 import type { Spec } from '../oci/spec.js';
@@ -35,8 +35,8 @@ export async function startInstance(
   /** The container's stdin (an fd the caller owns), default none. */
   stdin?: number,
 ): Promise<Running> {
+  // The bundle holds the log pipes; the spec goes to the runtime as it is (its state keeps it).
   mkdirSync(bundle, { recursive: true });
-  writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
   // The FIFOs by path: the helper opens them read-write itself (see kernel/plan/spawner.ts).
   let out: { path: string } | 'ignore' = 'ignore';
   let err: { path: string } | 'ignore' = 'ignore';
@@ -53,19 +53,19 @@ export async function startInstance(
     writer.attach(e, 'stderr');
   }
   try {
-    const { pid } = await ctx.runtime.create(id, bundle, {
-      detached: false,
+    // Nothing to do between create and start (the sandbox's network is set up after the pause
+    // runs): one step, no exec fifo.
+    const { pid, startTime, helperPid } = await ctx.runtime.createStarted(id, bundle, {
+      spec,
       stdio: [stdin ?? 'ignore', out, err],
       // tty: the helper keeps the pty's master and relays it to these stdin/stdout.
       ...(spec.process?.terminal ? { terminalRelay: { onStarted: (t) => (terminal = t) } } : {}),
     });
-    const helperPid = procStat(pid)?.ppid ?? 0;
-    await ctx.runtime.start(id);
     const rec: InstanceRecord = {
       id,
       pid,
-      pidStartTime: procStat(pid)?.startTime,
-      helperPid,
+      pidStartTime: startTime ?? procStat(pid)?.startTime,
+      helperPid: helperPid ?? procStat(pid)?.ppid ?? 0,
       startedAt: new Date().toISOString(),
       log: log ?? '',
     };

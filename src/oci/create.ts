@@ -8,12 +8,13 @@ import { startPlan, type StartedPlan, type StdioSpec } from '../kernel/plan/help
 import { fdList, writePidFile, type RuntimeCore } from './core.js';
 import { deviceRules } from './devices.js';
 import { loadBundle } from './bundle.js';
+import { validateSpec } from './validate.js';
 import { OciError, oneLine } from './errors.js';
 import { saveFrontRecord } from './front-record.js';
 import { runHooks } from './hooks.js';
 import { buildCreatePlan, rootfsPath } from './plan-builder.js';
 import { procStat, processAlive, waitGone } from './proc.js';
-import type { CreateOptions } from './runtime.js';
+import type { CreateOptions, Created } from './runtime.js';
 import type { ContainerStatus, OciState } from './spec.js';
 import { checkId, type ContainerRecord } from './state.js';
 import { relayPlanOption, type TerminalRelayOptions } from './terminal.js';
@@ -51,10 +52,10 @@ export async function create(
   bundle: string,
   o: CreateOptions & TerminalRelayOptions,
   fifo: boolean,
-): Promise<{ pid: number }> {
+): Promise<Created> {
   checkId(id);
   const bundleDir = resolve(bundle);
-  const spec = loadBundle(bundleDir);
+  const spec = o.spec ? validateSpec(o.spec) : loadBundle(bundleDir);
   const rootfs = rootfsPath(spec, bundleDir);
   try {
     if (!statSync(rootfs).isDirectory()) throw new Error();
@@ -77,7 +78,9 @@ export async function create(
   let started: StartedPlan | undefined;
   try {
     await store.withLock(id, async () => {
-      store.save(r);
+      // For other processes' `state`/`list` while the helper starts (it shows `creating`); no
+      // other process reads an exclusive root, and recovery needs the pid, saved below.
+      if (!store.exclusive) store.save(r);
       // The helper makes the fifo (mkfifo 0622) before it reports the pid.
       const execFifo = fifo ? store.fifo(id) : undefined;
       const [driver, seccompBpf] = await Promise.all([rt.cgroups(), rt.seccompPath(spec)]);
@@ -170,7 +173,7 @@ export async function create(
     throw cgroupError ?? e;
   }
   rt.log('debug', `created ${id} pid ${r.pid}`);
-  return { pid: r.pid! };
+  return { pid: r.pid!, startTime: r.pidStartTime, helperPid: started?.helper.pid };
 }
 
 async function destroyFailed(

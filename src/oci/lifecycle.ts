@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import type { RuntimeCore } from './core.js';
 import { OciError } from './errors.js';
 import { processAlive, waitGone } from './proc.js';
-import type { CreateOptions } from './runtime.js';
+import type { CreateOptions, Created } from './runtime.js';
 import type { Hook, HookStage, OciState } from './spec.js';
 import { checkId, type ContainerRecord } from './state.js';
 
@@ -197,6 +197,22 @@ function removeEmpty(r: ContainerRecord): boolean {
     }
   }
   return true;
+}
+
+export async function createStarted(
+  rt: RuntimeCore,
+  id: string,
+  bundle: string,
+  o: CreateOptions,
+): Promise<Created> {
+  const { create } = await import('./create.js');
+  const c = await create(rt, id, bundle, { ...o, detached: false }, false);
+  const hooks = (o.spec ?? rt.store.load(id).config).hooks?.poststart;
+  if (hooks?.length) {
+    const r = rt.store.load(id);
+    await hooksWarn(rt, 'poststart', hooks, () => rt.store.ociState(r, 'running'));
+  }
+  return c;
 }
 
 export async function run(

@@ -56,6 +56,22 @@ export interface CreateOptions {
   detached?: boolean;
   /** Called with the host PID of the container process as soon as it is created. */
   onCreated?: (pid: number) => void;
+  /**
+   * The bundle's config as the caller built it (then <bundle>/config.json is not read): a library
+   * caller that made the spec in this process saves writing, reading and parsing it. It is still
+   * validated.
+   */
+  spec?: Spec;
+}
+
+/** What create reports of the process it made. */
+export interface Created {
+  /** Host PID of the container process. */
+  pid: number;
+  /** Its /proc start time (tells a reused PID from it). */
+  startTime?: string;
+  /** The helper that waits for it (detached: false), when known. */
+  helperPid?: number;
 }
 
 export interface ExecOptions {
@@ -104,10 +120,20 @@ export class Runtime {
   }
 
   /** `create`: set the container up; its process waits for `start` on the exec fifo. */
-  async create(id: string, bundle: string, o: CreateOptions = {}): Promise<{ pid: number }> {
+  async create(id: string, bundle: string, o: CreateOptions = {}): Promise<Created> {
     // Open the cgroup driver (its own chunk) while create's modules load.
     void this.#core.cgroups();
     return (await import('./create.js')).create(this.#core, id, bundle, o, true);
+  }
+
+  /**
+   * create and start in one step, for a caller that does nothing between them (the node agent):
+   * no exec fifo, the process execs as soon as it is set up, then poststart hooks run. The helper
+   * stays (detached: false): wait() gives the exit status.
+   */
+  async createStarted(id: string, bundle: string, o: CreateOptions = {}): Promise<Created> {
+    void this.#core.cgroups();
+    return lifecycle.createStarted(this.#core, id, bundle, o);
   }
 
   /** `start`: let the created container's process exec (read the exec fifo), run poststart hooks. */

@@ -70,7 +70,7 @@ export class StateStore {
    *  in-process queue is the whole lock and no lock file is made per operation. */
   constructor(
     readonly root: string,
-    private readonly exclusive = false,
+    readonly exclusive = false,
   ) {}
 
   dir(id: string): string {

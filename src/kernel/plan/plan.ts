@@ -72,8 +72,11 @@ export type PlanRecord =
 
 export type Plan = PlanRecord[];
 
+const NEEDS_ESCAPE = /[\\\t\n]/;
+
 /** Escape one field: backslash, tab and newline become \\, \t, \n. */
 export function escapeField(s: string): string {
+  if (!NEEDS_ESCAPE.test(s)) return s; // nearly every field: no copy
   return s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n');
 }
 
@@ -82,7 +85,12 @@ export function unescapeField(s: string): string {
 }
 
 export function encodeLine(fields: (string | number | bigint)[]): string {
-  return fields.map((f) => escapeField(String(f))).join('\t') + '\n';
+  let line = '';
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i]!;
+    line += (i ? '\t' : '') + (typeof f === 'string' ? escapeField(f) : String(f));
+  }
+  return line + '\n';
 }
 
 export function decodeLine(line: string): string[] {

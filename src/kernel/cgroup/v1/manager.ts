@@ -1,7 +1,7 @@
 // The cgroup v1/hybrid manager: one directory per hierarchy (plus the cgroup2 one on hybrid hosts,
 // which gives PSI and cgroup.kill).
 import { spawn } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { emptyStats, R, type Apply, type ApplyContext } from '../controller.js';
 import { errnoOf, kernelError, readText, Tx, writeCg } from '../fs.js';
@@ -77,9 +77,12 @@ export class V1Manager implements CgroupManager {
 
   async create(resources?: LinuxResources): Promise<void> {
     if (resources) this.check(resources);
+    // Synchronous: a cgroupfs mkdir is a short kernel call, cheaper than a thread-pool round trip.
+    let csFirstNew: string | undefined;
     for (const [key, d] of Object.entries(this.o.dirs)) {
       try {
-        await mkdir(d, { recursive: true });
+        const first = mkdirSync(d, { recursive: true });
+        if (key === 'cpuset') csFirstNew = first;
       } catch (e) {
         if (key === 'unified') continue; // the hybrid cgroup2 tree is a bonus (PSI), not a must
         throw new CgroupError(`create ${d}: ${(e as Error).message}`, undefined, undefined, errnoOf(e));
@@ -87,11 +90,8 @@ export class V1Manager implements CgroupManager {
     }
     const cs = this.dir('cpuset');
     const csMount = this.o.mounts['cpuset'];
-    if (cs && csMount) {
-      // Each new level below the mount starts empty: fill top-down from its parent.
-      const rel = cs.slice(csMount.length).split('/').filter(Boolean);
-      for (let i = 1; i <= rel.length; i++) await cpuset.inheritFromParent(join(csMount, ...rel.slice(0, i)));
-    }
+    // Each new level below the mount starts empty and takes no task until filled from its parent.
+    if (cs && csMount) cpuset.fillLevels(csMount, cs, csFirstNew);
     if (resources) await this.apply(resources, false);
   }
 

@@ -1,6 +1,5 @@
 // The cgroup v2 (unified) manager: one directory, controllers enabled in the ancestors.
-import { watch, readFileSync, type FSWatcher } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdirSync, watch, readFileSync, type FSWatcher } from 'node:fs';
 import { join, posix } from 'node:path';
 import { emptyStats, type Apply, type ApplyContext } from '../controller.js';
 import { errnoOf, kernelError, parseFlatKeyed, readText, Tx, writeCg } from '../fs.js';
@@ -70,7 +69,7 @@ export class V2Manager implements CgroupManager {
     for (let i = 0; i < segs.length; i++) {
       const p = '/' + segs.slice(0, i).join('/');
       await this.enableControllers(p);
-      await mkdir(join(this.o.mountPoint, p, segs[i]!), { recursive: true });
+      mkdirSync(join(this.o.mountPoint, p, segs[i]!), { recursive: true });
     }
     if (resources) await this.apply(resources, false);
   }
@@ -124,7 +123,7 @@ export class V2Manager implements CgroupManager {
     // Moving only ourselves would not empty it; moving the others is not ours to do.
     if (procs.some((p) => p !== process.pid)) throw this.othersError(procs);
     const sup = join(this.o.mountPoint, this.o.supervisorPath);
-    await mkdir(sup, { recursive: true });
+    mkdirSync(sup, { recursive: true });
     try {
       await writeCg(join(sup, 'cgroup.procs'), String(process.pid));
     } catch (e) {
