@@ -4,11 +4,11 @@
 //   npm run bench:pods -- [--iterations 10] [--pods 50] [--only corral,podman]
 //
 // Startup: from writing the manifest (Corral; the agent watches its directory) or starting
-// `podman pod create` (podman) until every container of the pod runs (Corral: its status says
-// running; podman: `podman run -d` returned). One pod at a time (--iterations), then --pods pods
-// at once (all manifests written together / all podman chains started together), each pod
-// timed from the batch start. Memory: with the --pods pods idle, the host memory the pods add
-// per pod, as PSS (and RSS) from /proc/<pid>/smaps_rollup: Corral = pause process + the helper
+// `podman pod create` (podman) until every container of the pod runs (Corral: its container has a
+// running instance, which its status then reports; podman: `podman run -d` returned). One pod at
+// a time (--iterations), then --pods pods at once (all manifests written together / all podman
+// chains started together), each pod timed from the batch start. Memory: with the --pods pods
+// idle, the host memory the pods add per pod, as PSS (and RSS) from /proc/<pid>/smaps_rollup: Corral = pause process + the helper
 // of the pause and of each container + the agent's own growth / pods; podman = infra process
 // (catatonit) + one conmon per container. The workload (busybox sleep) is the same on both sides and left out. podman's
 // infra is its own pause image (catatonit, built locally on the first pod: in the warm-up).
@@ -116,8 +116,9 @@ async function benchCorral(o: Options, scratch: string): Promise<Result> {
     cgroupRoot,
     evictionHard: '',
   });
-  const running = (name: string) =>
-    agent.pods().some((p) => p.name === name && p.status.containerStatuses.every((c) => c.state.running));
+  // Whether the pod's container runs: a lookup, not a status of every pod (which the polling
+  // below would compute hundreds of times, loading the agent it measures).
+  const running = (name: string) => !!agent.worker(name)?.running('c');
   const gone = async (names: string[]) => {
     for (const n of names) rmSync(join(manifests, `${n}.yaml`), { force: true });
     while (agent.pods().some((p) => names.includes(p.name))) await sleep(20);
@@ -141,13 +142,14 @@ async function benchCorral(o: Options, scratch: string): Promise<Result> {
     for (const n of names) writeFileSync(join(manifests, `${n}.yaml`), manifest(n));
     const done = new Map<string, number>();
     while (done.size < names.length) {
-      // One status snapshot per round: polling must not load the agent it measures.
       const now = performance.now() - t0;
-      for (const p of agent.pods())
-        if (!done.has(p.name) && p.status.containerStatuses.every((c) => c.state.running))
-          done.set(p.name, now);
+      for (const n of names) if (!done.has(n) && running(n)) done.set(n, now);
       await sleep(2);
     }
+    // What the agent reports then (status, as the kubelet's): every container running.
+    for (const p of agent.pods())
+      if (names.includes(p.name) && !p.status.containerStatuses.every((c) => c.state.running))
+        throw new Error(`pod ${p.name}: running by the agent's worker, not by its status`);
     const cpuAgent = cpuMs('self', true) - cpu0;
     await sleep(2000); // idle
     const pids: number[] = [];

@@ -64,12 +64,18 @@ export async function startContainer(
       stdio,
       ...(spec.process!.terminal ? { terminalRelay: { onStarted: (t) => terminal?.onStarted?.(t) } } : {}),
     };
-    const { pid } = await runtime.create(id, dir, createOpts);
-    trace('runtime created');
-    // Between create and start, as podman: the process exists (its namespaces do) but has not
-    // run, so it starts with eth0 up and its address in /etc/hosts.
-    if (rec.run.network === 'bridge') await attach(ctx, rec, pid);
-    await runtime.start(id);
+    let pid: number;
+    if (rec.run.network === 'bridge') {
+      pid = (await runtime.create(id, dir, { ...createOpts, spec })).pid;
+      trace('runtime created');
+      // Between create and start, as podman: the process exists (its namespaces do) but has not
+      // run, so it starts with eth0 up and its address in /etc/hosts.
+      await attach(ctx, rec, pid);
+      await runtime.start(id);
+    } else {
+      // Nothing to do in between: one step, no exec fifo to make, open and remove.
+      pid = (await runtime.createStarted(id, dir, { ...createOpts, spec })).pid;
+    }
     trace('runtime started');
     store.patchState(id, {
       status: 'running',
