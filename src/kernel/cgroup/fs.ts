@@ -1,12 +1,27 @@
 // Reading and writing cgroup files, with kernel errors turned into CgroupErrors that name the
 // OCI field, and a transaction that restores what it overwrote when a later write fails.
 import { closeSync, constants, openSync, readFileSync, writeSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CgroupError } from './types.js';
 
 /** One write(2) of `value` to an existing cgroup file (never creates one: missing → ENOENT). */
 export async function writeCg(path: string, value: string): Promise<void> {
   writeCgSync(path, value);
+}
+
+/**
+ * writeCg on node's thread pool, for a write that waits in the kernel rather than works: moving a
+ * process (cgroup.procs) takes the global threadgroup lock for writing, which waits for every CPU
+ * to pass a quiescent state. Done synchronously, that wait would stall the caller's event loop.
+ */
+export async function writeCgPooled(path: string, value: string): Promise<void> {
+  const fh = await open(path, constants.O_WRONLY);
+  try {
+    await fh.write(value);
+  } finally {
+    await fh.close();
+  }
 }
 
 /** writeCg without the thread pool (see readTextSync). */

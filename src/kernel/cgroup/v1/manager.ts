@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { emptyStats, R, type Apply, type ApplyContext } from '../controller.js';
-import { errnoOf, kernelError, readText, Tx, writeCg } from '../fs.js';
+import { errnoOf, kernelError, readText, Tx, writeCgPooled } from '../fs.js';
 import { killUntilEmpty, removeTree, subtreePids } from '../lifecycle.js';
 import { LineSplitter } from '../../plan/lines.js';
 import { readPsi } from '../psi.js';
@@ -117,7 +117,7 @@ export class V1Manager implements CgroupManager {
     for (const d of this.uniqueDirs()) {
       const path = join(d, 'cgroup.procs');
       try {
-        await writeCg(path, String(pid));
+        await writeCgPooled(path, String(pid));
       } catch (e) {
         if (d === this.dir('unified')) continue;
         const errno = errnoOf(e);

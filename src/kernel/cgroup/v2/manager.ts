@@ -2,7 +2,7 @@
 import { mkdirSync, watch, readFileSync, type FSWatcher } from 'node:fs';
 import { join, posix } from 'node:path';
 import { emptyStats, type Apply, type ApplyContext } from '../controller.js';
-import { errnoOf, kernelError, parseFlatKeyed, readText, Tx, writeCg } from '../fs.js';
+import { errnoOf, kernelError, parseFlatKeyed, readText, Tx, writeCg, writeCgPooled } from '../fs.js';
 import { killUntilEmpty, removeTree, subtreePids } from '../lifecycle.js';
 import { readPsi } from '../psi.js';
 import {
@@ -181,7 +181,7 @@ export class V2Manager implements CgroupManager {
   async addProcess(pid: number): Promise<void> {
     const path = join(this.dir, 'cgroup.procs');
     try {
-      await writeCg(path, String(pid));
+      await writeCgPooled(path, String(pid));
     } catch (e) {
       const errno = errnoOf(e);
       throw kernelError(
