@@ -5,8 +5,18 @@
 // a pipe always has a reader then, so the container never gets SIGPIPE when the agent dies; while
 // the agent is away the pipe buffers (64 KiB) and then blocks the writer, and a restarted agent
 // reopens the pipes and carries on. The agent is the pipes' reader and the only writer of the log file.
-import { closeSync, constants as fsc, fstatSync, openSync, renameSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants as fsc,
+  fstatSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { Socket } from 'node:net';
+import { join } from 'node:path';
 
 /** Longest line before it is split into P records (containerd's default 16 KiB). */
 const MAX_LINE = 16 * 1024;
@@ -19,6 +29,31 @@ export function criTime(ns = EPOCH_NS + process.hrtime.bigint()): string {
   const iso = new Date(Number(ns / 1_000_000n)).toISOString(); // ...sssZ
   const sub = (ns % 1_000_000n).toString().padStart(6, '0');
   return `${iso.slice(0, -1)}${sub}Z`;
+}
+
+/**
+ * Remove the logs (and their rotated halves) of a container's instances older than the one before
+ * `current`: `kubectl logs` reads the current instance and `--previous` the one before, and the
+ * kubelet keeps no more, so a container in a crash loop does not fill the disk.
+ */
+export function pruneInstanceLogs(dir: string, current: number): void {
+  if (current < 2) return;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const f of names) {
+    const m = /^(\d+)\.log(?:\.1)?$/.exec(f);
+    if (m && Number(m[1]) < current - 1) {
+      try {
+        unlinkSync(join(dir, f));
+      } catch {
+        /* gone already */
+      }
+    }
+  }
 }
 
 export class CriLogWriter {

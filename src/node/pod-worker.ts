@@ -10,6 +10,7 @@ import { Backoff } from './backoff.js';
 import { prepareContainer, type LaunchOptions } from './container-launch.js';
 import type { NodeContext } from './context.js';
 import { adoptInstance, cleanupInstance, startInstance, type Running } from './instance.js';
+import { pruneInstanceLogs } from './logs.js';
 import { runProbe } from './probes.js';
 import { startProbes } from './prober.js';
 import type { ContainerUsage } from './eviction.js';
@@ -250,6 +251,7 @@ export class PodWorker {
     const l = await prepareContainer(this.ctx, this.pod, c.c, id, o);
     const log = join(this.dir, c.name, `${n}.log`);
     mkdirSync(join(this.dir, c.name), { recursive: true });
+    pruneInstanceLogs(join(this.dir, c.name), n);
     const bundle = join(this.dir, 'bundles', id);
     const stdin = c.c.stdin ? await openContainerStdin(this.ctx, id, bundle, !!c.c.stdinOnce) : undefined;
     let r: Running;

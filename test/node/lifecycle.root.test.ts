@@ -3,6 +3,8 @@
 // container, a hanging probe is timed out, volumes show their content.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { logText, isRoot, nodeInstance, pod, waitFor } from './support.js';
 
 const skip = !isRoot && 'needs root';
@@ -86,8 +88,12 @@ kind: Pod
 metadata: {name: crash}
 spec:
   terminationGracePeriodSeconds: 1
+  volumes: [{name: data, emptyDir: {}}]
   containers:
-  - {name: c, image: busybox, command: [sh, -c, 'cut -d" " -f1 /proc/uptime; exit 3']}
+  - name: c
+    image: busybox
+    command: [sh, -c, 'cut -d" " -f1 /proc/uptime >> /data/starts; echo "run $(wc -l < /data/starts)"; exit 3']
+    volumeMounts: [{name: data, mountPath: /data}]
 `,
     );
     await n.agent.start();
@@ -97,8 +103,12 @@ spec:
         (pod(n.agent, 'crash')?.status.containerStatuses[0]?.restartCount ?? 0) >= 3 && pod(n.agent, 'crash'),
       30_000,
     );
-    await waitFor('4 starts logged', () => logText(n.dataDir, p.uid, 'c').split('\n').length >= 4);
-    const starts = logText(n.dataDir, p.uid, 'c').split('\n').map(Number);
+    // Each run's start time, kept across restarts by the pod's emptyDir.
+    const startsFile = join(n.dataDir, 'pods', p.uid, 'volumes/kubernetes.io~empty-dir/data/starts');
+    const startTimes = () =>
+      existsSync(startsFile) ? readFileSync(startsFile, 'utf8').trim().split('\n') : [];
+    await waitFor('4 starts recorded', () => startTimes().length >= 4);
+    const starts = startTimes().map(Number);
     assert.ok(starts.length >= 4, String(starts));
     const gaps = starts.slice(1).map((s, i) => s - starts[i]!);
     // 0.4 s, 0.8 s, 1.6 s (+ start time): each gap longer than the one before.
@@ -111,6 +121,20 @@ spec:
       'CrashLoopBackOff',
       () => pod(n.agent, 'crash')!.status.containerStatuses[0]!.state.waiting?.reason === 'CrashLoopBackOff',
     );
+    // Logs: the last instance's and the one before (what `logs` and `logs --previous` read), no
+    // older ones.
+    const logDir = join(n.dataDir, 'pods', p.uid, 'c');
+    let seen = '';
+    await waitFor('two instance logs', () => {
+      // One snapshot: the status, the files and what they hold (a restart may come in between).
+      const r = pod(n.agent, 'crash')!.status.containerStatuses[0]!.restartCount;
+      const files = readdirSync(logDir).sort().join(' ');
+      const text = logText(n.dataDir, p.uid, 'c');
+      seen = `after ${r} restarts: ${files} | ${text.replace(/\n/g, ' / ')}`;
+      return files === [`${r - 1}.log`, `${r}.log`].sort().join(' ') && text === `run ${r}\nrun ${r + 1}`;
+    }).catch((e: Error) => {
+      throw new Error(`${e.message}; ${seen}`);
+    });
   },
 );
 
