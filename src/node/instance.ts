@@ -1,11 +1,12 @@
-// One run of a container (or the pause process) through the OCI runtime: create + start with
-// stdout/stderr into the log pipes, learn the helper that waits for it, and find out how it ended
-// — from the helper's exit when this agent started it, else by watching the helper (re-adopted
-// after an agent restart) and reading the exit status file it writes.
+// One run of a container (or the pause process) through the OCI runtime: created and started in
+// one step (createStarted) with stdout/stderr into the log pipes, learn the helper that waits for
+// it, and find out how it ended — from the helper's exit when this agent started it, else by
+// watching the helper (re-adopted after an agent restart) and reading the exit status file it
+// writes.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { procStat, processAlive } from '../oci/proc.js';
-import type { Spec } from '../oci/spec.js';
+import type { Process, Spec } from '../oci/spec.js';
 import type { TerminalControl } from '../oci/terminal.js';
 import type { NodeContext } from './context.js';
 import { CriLogWriter } from './logs.js';
@@ -20,6 +21,8 @@ export interface Running {
   /** A tty container's terminal, to size it (this agent's instances only: the helper's sync
    *  socket carries the size). */
   terminal?: TerminalControl;
+  /** The container's process (exec and probes run like it); an adopted one's is read on first use. */
+  process?: Process;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -69,7 +72,14 @@ export async function startInstance(
       startedAt: new Date().toISOString(),
       log: log ?? '',
     };
-    return { rec, exited: ctx.runtime.wait(id).catch(() => undefined), writer, release, terminal };
+    return {
+      rec,
+      exited: ctx.runtime.wait(id).catch(() => undefined),
+      writer,
+      release,
+      terminal,
+      process: spec.process,
+    };
   } catch (e) {
     writer?.detach();
     await ctx.runtime.delete(id, { force: true }).catch(() => undefined);

@@ -337,8 +337,7 @@ export class PodWorker {
   }
 
   private processOf(r: Running): Process {
-    const spec = this.ctx.runtime.store.load(r.rec.id).config;
-    return spec.process!;
+    return (r.process ??= this.ctx.runtime.store.load(r.rec.id).config.process!);
   }
 
   private async execIn(c: Ctr, r: Running, cmd: string[], timeoutMs: number): Promise<boolean> {
