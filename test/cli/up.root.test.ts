@@ -4,21 +4,14 @@
 // does all of it as system:node:<name> (its NetworkPolicy watch as system:corral:network-policy),
 // and the pod's ServiceAccount token file authenticates against the API server.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import https from 'node:https';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { openCgroups } from '../../src/kernel/cgroup/index.js';
-import { removeCgroupTree } from '../support/cgroup-root.js';
-import { execProgram } from '../peers/exec.js';
-import { unmountBelow } from '../peers/podman.js';
+import { startCorralUp } from '../support/corral-up.js';
 import { isRoot } from './support.js';
-
-// The CLI of the build this test belongs to (dist/ or another --outDir).
-const CORRAL_MAIN = join(dirname(fileURLToPath(import.meta.url)), '../../src/cli/main.js');
 
 /** The user (CN) and groups (O) of the client certificate in a kubeconfig. */
 function certSubject(kubeconfig: string): string {
@@ -103,26 +96,15 @@ test(
     timeout: 240_000,
   },
   async (t) => {
-    const base = mkdtempSync(join(tmpdir(), 'corral-up-'));
-    const dataDir = join(base, 'data');
-    const cgroupRoot = `corral-up-test-${process.pid}`;
     // The node's bridge and NetworkPolicy table live in a network namespace of the test's own.
     const netns = `cup-${process.pid}`;
     spawnSync('ip', ['netns', 'del', netns], { stdio: 'ignore' });
     execFileSync('ip', ['netns', 'add', netns]);
     t.after(() => void spawnSync('ip', ['netns', 'del', netns], { stdio: 'ignore' }));
-    const child = spawn(
-      process.execPath,
-      [
-        CORRAL_MAIN,
-        '--data-dir',
-        dataDir,
-        'up',
-        '--listen',
-        '127.0.0.1:0',
-        '--node-name',
-        'up-node',
-        '--stop-pods',
+    const { dataDir, cgroupRoot, child, exited, err, kubectl } = await startCorralUp(t, {
+      name: 'up',
+      nodeName: 'up-node',
+      args: [
         '--cni-netns',
         `/run/netns/${netns}`,
         '--bridge',
@@ -130,48 +112,12 @@ test(
         '--pod-cidr',
         '10.216.3.0/24',
       ],
-      { env: { ...process.env, CORRAL_CGROUP_ROOT: cgroupRoot }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    t.after(async () => {
-      if (process.env.CORRAL_TEST_DEBUG) process.stderr.write(err);
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM'); // stops the pods (--stop-pods), the node, the server
-        const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      unmountBelow(base);
-      await removeCgroupTree(cgroupRoot);
-      rmSync(base, { recursive: true, force: true });
     });
-
-    await waitFor(
-      'corral up to start',
-      async () => out.includes('the cluster is running') || child.exitCode !== null,
-    );
-    assert.equal(child.exitCode, null, `corral up exited: ${err}`);
-    const env = {
-      ...process.env,
-      KUBECONFIG: join(dataDir, 'kubeconfig'),
-      HOME: base,
-      KUBECACHEDIR: join(base, 'kube-cache'),
-    };
-    const kubectl = (args: string[], input?: string) =>
-      execProgram('kubectl', args, { env, timeoutMs: 90_000, ...(input !== undefined ? { input } : {}) });
     const ok = async (args: string[], input?: string) => {
       const r = await kubectl(args, input);
-      assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}\n${err}`);
+      assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}\n${err()}`);
       return r.stdout;
     };
-
-    await waitFor('the node to be Ready', async () =>
-      /up-node\s+Ready/.test((await kubectl(['get', 'nodes'])).stdout),
-    );
     const lease = JSON.parse(
       await ok(['get', 'lease', '-n', 'kube-node-lease', 'up-node', '-o', 'json']),
     ) as {
@@ -279,7 +225,7 @@ test(
 
     child.kill('SIGTERM');
     await exited;
-    assert.equal(child.exitCode, 0, err);
+    assert.equal(child.exitCode, 0, err());
     assert.deepEqual(podProcesses(cgroupRoot), []);
   },
 );

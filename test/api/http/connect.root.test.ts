@@ -4,26 +4,13 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { removeCgroupTree } from '../../support/cgroup-root.js';
 import { execProgram } from '../../peers/exec.js';
-import { unmountBelow } from '../../peers/podman.js';
+import { startCorralUp, waitUntil as waitFor } from '../../support/corral-up.js';
 
-const MAIN = join(dirname(fileURLToPath(import.meta.url)), '../../../src/cli/main.js');
 const isRoot = process.getuid?.() === 0;
-
-async function waitFor(what: string, fn: () => Promise<boolean>, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 const PODS = `apiVersion: v1
 kind: Pod
@@ -69,46 +56,15 @@ test(
     timeout: 240_000,
   },
   async (t) => {
-    const base = mkdtempSync(join(tmpdir(), 'corral-connect-'));
-    const dataDir = join(base, 'data');
-    const cgroupRoot = `corral-connect-test-${process.pid}`;
-    const args = ['--data-dir', dataDir, 'up', '--listen', '127.0.0.1:0', '--node-name', 'connect-node'];
-    const child = spawn(
-      process.execPath,
-      [MAIN, ...args, '--stop-pods', '--network', 'none', '--backoff-base', '300'],
-      { env: { ...process.env, CORRAL_CGROUP_ROOT: cgroupRoot }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
     const forwards: ReturnType<typeof spawn>[] = [];
-    t.after(async () => {
-      for (const f of forwards) if (f.exitCode === null && f.signalCode === null) f.kill('SIGKILL');
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      unmountBelow(base);
-      await removeCgroupTree(cgroupRoot);
-      rmSync(base, { recursive: true, force: true });
+    const { env, kubectl } = await startCorralUp(t, {
+      name: 'connect',
+      nodeName: 'connect-node',
+      args: ['--network', 'none', '--backoff-base', '300'],
+      beforeStop: () => {
+        for (const f of forwards) if (f.exitCode === null && f.signalCode === null) f.kill('SIGKILL');
+      },
     });
-    await waitFor('corral up', async () => out.includes('the cluster is running') || child.exitCode !== null);
-    assert.equal(child.exitCode, null, `corral up exited: ${err}`);
-    const env = {
-      ...process.env,
-      KUBECONFIG: join(dataDir, 'kubeconfig'),
-      HOME: base,
-      KUBECACHEDIR: join(base, 'kube-cache'),
-    };
-    const kubectl = (a: string[], input?: string) =>
-      execProgram('kubectl', a, { env, timeoutMs: 90_000, ...(input ? { input } : {}) });
-    await waitFor('the node to be Ready', async () =>
-      /connect-node\s+Ready/.test((await kubectl(['get', 'nodes'])).stdout),
-    );
     const applied = await kubectl(['apply', '-f', '-'], PODS);
     assert.equal(applied.code, 0, applied.stderr);
     await waitFor('pods Running', async () => {

@@ -2,27 +2,13 @@
 // kubectl under a real pty (util-linux script): the command gets its own /dev/pts/N, the size kubectl
 // sends on channel 4, later resizes; attach streams output until the container ends and refuses -i.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { removeCgroupTree } from '../../support/cgroup-root.js';
 import { execProgram } from '../../peers/exec.js';
-import { unmountBelow } from '../../peers/podman.js';
+import { startCorralUp, waitUntil as waitFor } from '../../support/corral-up.js';
 
-const MAIN = join(dirname(fileURLToPath(import.meta.url)), '../../../src/cli/main.js');
 const isRoot = process.getuid?.() === 0;
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-
-async function waitFor(what: string, fn: () => Promise<boolean>, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 test(
   'kubectl exec -it and attach through corral up',
@@ -34,43 +20,11 @@ test(
     timeout: 240_000,
   },
   async (t) => {
-    const base = mkdtempSync(join(tmpdir(), 'corral-tty-'));
-    const dataDir = join(base, 'data');
-    const cgroupRoot = `corral-tty-test-${process.pid}`;
-    const child = spawn(
-      process.execPath,
-      [MAIN, '--data-dir', dataDir, 'up', '--listen', '127.0.0.1:0', '--node-name', 'tty-node'].concat([
-        '--stop-pods',
-        '--network',
-        'none',
-      ]),
-      { env: { ...process.env, CORRAL_CGROUP_ROOT: cgroupRoot }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    t.after(async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      unmountBelow(base);
-      await removeCgroupTree(cgroupRoot);
-      rmSync(base, { recursive: true, force: true });
+    const { env, kubectl } = await startCorralUp(t, {
+      name: 'tty',
+      nodeName: 'tty-node',
+      args: ['--network', 'none'],
     });
-    await waitFor('corral up', async () => out.includes('the cluster is running') || child.exitCode !== null);
-    assert.equal(child.exitCode, null, `corral up exited: ${err}`);
-    const env = {
-      ...process.env,
-      KUBECONFIG: join(dataDir, 'kubeconfig'),
-      HOME: base,
-      KUBECACHEDIR: join(base, 'kube-cache'),
-    };
-    const kubectl = (args: string[]) => execProgram('kubectl', args, { env, timeoutMs: 90_000 });
     /** kubectl in a pty of `rows`x`cols`, typing what `feed` prints; output without \r. */
     const inPty = async (args: string, feed = 'sleep 0') => {
       const inner = `stty rows 40 cols 100; kubectl ${args}`;
@@ -80,9 +34,6 @@ test(
       });
       return { ...r, stdout: r.stdout.replace(/\r/g, '') };
     };
-    await waitFor('the node to be Ready', async () =>
-      /tty-node\s+Ready/.test((await kubectl(['get', 'nodes'])).stdout),
-    );
     const run = await kubectl(['run', 'p', '--image=busybox', '--restart=Never', '--', 'sleep', '3600']);
     assert.equal(run.code, 0, run.stderr);
     await waitFor('pod p Running', async () => /Running/.test((await kubectl(['get', 'pod', 'p'])).stdout));
