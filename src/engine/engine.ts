@@ -117,11 +117,11 @@ export class Engine implements EngineContext {
     terminal?: TerminalRequest,
   ): Promise<RunResult> {
     const rec = await this.create(req);
-    // Kept unless the container goes with its exit (--rm); a -t one's output is the pty's.
-    const out =
-      rec.run.rm || rec.run.tty
-        ? undefined
-        : await openOutputLog(this.store.dir(rec.id), this.store.logPath(rec.id), stdio);
+    // Kept unless the container goes with its exit (--rm). With -t what is relayed is the pty's
+    // output (the helper relays it to its stdout), logged as podman's conmon logs it.
+    const out = rec.run.rm
+      ? undefined
+      : await openOutputLog(this.store.dir(rec.id), this.store.logPath(rec.id), stdio);
     let pid: number;
     try {
       pid = await this.start(rec.id, out?.stdio ?? stdio, terminal);

@@ -79,3 +79,22 @@ test('run -t without a terminal still allocates a pty; -i alone stays a pipe', o
   assert.equal(i.code, 0, i.stderr);
   assert.deepEqual(c.leftovers(), []);
 });
+
+test('run -t without --rm: what the pty printed is in corral logs, as podman keeps it', opts, async (t) => {
+  const c = instance(t);
+  const corral = (args: string[]) =>
+    execProgram(process.execPath, [MAIN, '--data-dir', c.dataDir, ...args], {
+      env: c.env,
+      input: '',
+      timeoutMs: 60_000,
+    });
+  const r = await corral(['run', '-t', '--name', 'kept', 'busybox', 'sh', '-c', 'echo one; tty; exit 4']);
+  assert.equal(r.code, 4, r.stderr);
+  assert.match(r.stdout, /^one\r$/m);
+  const logs = await corral(['logs', 'kept']);
+  assert.equal(logs.code, 0, logs.stderr);
+  // The terminal's own line endings (ONLCR), as the caller saw them.
+  assert.match(logs.stdout, /^one\r\n\/dev\/pts\/\d+\r\n$/);
+  assert.equal((await corral(['rm', 'kept'])).code, 0);
+  assert.deepEqual(c.leftovers(), []);
+});
