@@ -1,5 +1,9 @@
 // Reading and writing cgroup files, with kernel errors turned into CgroupErrors that name the
 // OCI field, and a transaction that restores what it overwrote when a later write fails.
+// The calls are synchronous underneath (the async signatures stay for the callers): a cgroupfs
+// read or write is a short kernel call, and node's thread pool cost more per call than the call
+// (a lowered memory limit reclaims inside the write, which then blocks its caller as long). Moving
+// a process is the exception: writeCgPooled.
 import { closeSync, constants, openSync, readFileSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename, join } from 'node:path';
