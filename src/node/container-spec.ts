@@ -187,11 +187,10 @@ export function pauseSpec(pod: Pod, rootfs: string, cgroupsPath: string, hostnam
   spec.linux!.namespaces = ns;
   spec.linux!.cgroupsPath = cgroupsPath;
   spec.linux!.seccomp = defaultSeccomp([]);
-  // Only what sleep needs: /proc for nothing, /dev minimal; no /sys (hostNetwork cannot mount it).
-  spec.mounts = (spec.mounts ?? []).filter(
-    (m) => m.destination !== '/sys' && m.destination !== '/sys/fs/cgroup',
-  );
-  if (!s.hostIPC) spec.mounts = spec.mounts.filter((m) => m.destination !== '/dev/mqueue' || !s.hostIPC);
+  // Only what sleep needs: a minimal /dev (its tmpfs and nodes; no pts, shm or mqueue, which are
+  // each container's own), no /sys (hostNetwork cannot mount it).
+  const unneeded = new Set(['/sys', '/sys/fs/cgroup', '/dev/pts', '/dev/shm', '/dev/mqueue']);
+  spec.mounts = (spec.mounts ?? []).filter((m) => !unneeded.has(m.destination));
   if (s.hostPID || !s.shareProcessNamespace)
     spec.mounts = spec.mounts.filter((m) => m.destination !== '/proc');
   spec.annotations = {
