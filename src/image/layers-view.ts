@@ -60,12 +60,25 @@ export function layersLookup(
   };
 }
 
+/** Files read through a stack of layers: unpacked layers never change (content-addressed), and a
+ *  long-running caller reads the same /etc/passwd and /etc/group for every container. */
+const readCache = new Map<string, string>();
+
 /** Reads a regular file through the layers ('' when missing, or not a regular file). */
 export function layersReader(layersDir: string, metas: LayerMeta[]): RootReader {
   const lookup = layersLookup(layersDir, metas);
+  const stack = `${layersDir}\0${metas.map((m) => m.diffID).join(',')}\0`;
   return (rel) => {
+    const key = stack + rel.join('/');
+    const hit = readCache.get(key);
+    if (hit !== undefined) return hit;
     const e = lookup(rel);
-    return e?.stats.isFile() ? dirReader(e.diff)(rel) : '';
+    const text = e?.stats.isFile() ? dirReader(e.diff)(rel) : '';
+    if (text.length < 1 << 16) {
+      if (readCache.size >= 256) readCache.clear();
+      readCache.set(key, text);
+    }
+    return text;
   };
 }
 

@@ -33,6 +33,8 @@ export class Layout {
   readonly blobDir: string;
   readonly leaseDir: string;
 
+  private index?: { stamp: string; idx: Index };
+
   constructor(readonly root: string) {
     this.blobDir = join(root, 'blobs', 'sha256');
     this.leaseDir = join(root, 'leases');
@@ -136,7 +138,34 @@ export class Layout {
     return JSON.parse(this.readBlob(digest).toString('utf8')) as T;
   }
 
-  readIndex(): Index {
+  /**
+   * index.json as it is now, read-only (shared: frozen). Parsed again only when the file changed
+   * (it is replaced by rename: a new inode): a long-running caller resolves an image per container.
+   */
+  readIndex(): Readonly<Index> {
+    const path = join(this.root, 'index.json');
+    let st;
+    try {
+      st = statSync(path);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { schemaVersion: 2, manifests: [] };
+      throw new ImageError(`${path} is unreadable: ${(e as Error).message}`);
+    }
+    const stamp = `${st.ino}:${st.mtimeMs}:${st.size}`;
+    if (this.index?.stamp !== stamp) {
+      const idx = this.parseIndex();
+      for (const d of idx.manifests) {
+        Object.freeze(d.annotations);
+        Object.freeze(d);
+      }
+      Object.freeze(idx.manifests);
+      this.index = { stamp, idx: Object.freeze(idx) };
+    }
+    return this.index.idx;
+  }
+
+  /** index.json parsed afresh (a copy of one's own to change). */
+  private parseIndex(): Index {
     try {
       return JSON.parse(readFileSync(join(this.root, 'index.json'), 'utf8')) as Index;
     } catch (e) {
@@ -149,7 +178,7 @@ export class Layout {
   async updateIndex(fn: (idx: Index) => Index | void): Promise<Index> {
     this.init();
     return withLock(join(this.root, 'index.lock'), async () => {
-      const idx = this.readIndex();
+      const idx = this.parseIndex();
       const next = fn(idx) ?? idx;
       writeFileAtomic(join(this.root, 'index.json'), JSON.stringify(next, null, 2) + '\n');
       return next;

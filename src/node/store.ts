@@ -48,9 +48,16 @@ export class PodStore {
   }
   save(r: PodRecord): void {
     const d = this.dir(r.uid);
-    mkdirSync(d, { recursive: true });
     const tmp = join(d, `.pod.json.${process.pid}`);
-    writeFileSync(tmp, JSON.stringify(r));
+    const text = JSON.stringify(r);
+    try {
+      writeFileSync(tmp, text);
+    } catch (e) {
+      // The pod's directory is made by its first save (not looked up on every one).
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      mkdirSync(d, { recursive: true });
+      writeFileSync(tmp, text);
+    }
     renameSync(tmp, join(d, 'pod.json'));
   }
   load(uid: string): PodRecord | undefined {

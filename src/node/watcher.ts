@@ -47,7 +47,7 @@ export class ManifestWatcher implements DesiredSource {
 
   private soon(): void {
     clearTimeout(this.pending);
-    this.pending = setTimeout(() => this.scan(false), 50);
+    this.pending = setTimeout(() => this.scan(false), 10);
   }
 
   scan(force: boolean): void {

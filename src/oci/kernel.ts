@@ -1,7 +1,7 @@
 // The kernel-layer services the runtime uses besides the helper driver (src/kernel/plan/helper.ts,
 // imported by create.ts and exec.ts): the seccomp compiler (src/kernel/seccomp) and the cgroup
 // driver (src/kernel/cgroup). Both are imported on first use so that `state`/`start` start fast.
-import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CgroupDriver } from '../kernel/cgroup/types.js';
 import { OciError } from './errors.js';
@@ -16,6 +16,9 @@ function fnv1a(text: string): string {
   return (h >>> 0).toString(16).padStart(8, '0');
 }
 
+/** The BPF files this process got, by cache directory and section JSON. */
+const seen = new Map<string, Map<string, string>>();
+
 /**
  * Compile an OCI seccomp section to a BPF file (cached by content hash in `cacheDir`); its path.
  * In front of the compiler's cache (sha256 of the converted profile, which needs the compiler
@@ -24,12 +27,22 @@ function fnv1a(text: string): string {
  */
 export async function compileSeccomp(seccomp: Seccomp, cacheDir: string, helper?: string): Promise<string> {
   const json = JSON.stringify(seccomp);
+  // A long-running caller (the node agent) asks for the same few profiles for every container.
+  const known = seen.get(cacheDir)?.get(json);
+  if (known && existsSync(known)) return known;
+  const remember = (path: string): string => {
+    let m = seen.get(cacheDir);
+    if (!m) seen.set(cacheDir, (m = new Map()));
+    if (m.size > 64) m.clear();
+    m.set(json, path);
+    return path;
+  };
   const index = join(cacheDir, `oci-${fnv1a(json)}.idx`);
   try {
     const text = readFileSync(index, 'utf8');
     const nl = text.indexOf('\n');
     const path = text.slice(0, nl);
-    if (text.slice(nl + 1) === json && statSync(path).size > 0) return path;
+    if (text.slice(nl + 1) === json && statSync(path).size > 0) return remember(path);
   } catch {
     /* not indexed yet (or the BPF was removed): compile */
   }
@@ -47,7 +60,7 @@ export async function compileSeccomp(seccomp: Seccomp, cacheDir: string, helper?
   } catch {
     /* the index is an optimisation */
   }
-  return path;
+  return remember(path);
 }
 
 export async function openCgroupDriver(root?: string, helper?: string): Promise<CgroupDriver> {

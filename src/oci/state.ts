@@ -86,9 +86,16 @@ export class StateStore {
   /** Reserve the id: the directory is created exclusively, so two creates of one id cannot both win. */
   reserve(id: string): void {
     checkId(id);
-    mkdirSync(this.root, { recursive: true, mode: 0o711 });
+    const reserve = () => mkdirSync(this.dir(id), { mode: 0o711 });
     try {
-      mkdirSync(this.dir(id), { mode: 0o711 });
+      try {
+        reserve();
+      } catch (e) {
+        // The root is made on first use (a long-running caller does not ask for it each time).
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        mkdirSync(this.root, { recursive: true, mode: 0o711 });
+        reserve();
+      }
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST')
         throw new OciError(`container "${id}" already exists`);

@@ -2,10 +2,11 @@
 // as the kernel keeps it) is computed from the rules first; when the cgroup is already
 // default-deny, only the difference is written, so a running container never passes through
 // "deny everything" (as runc's emulator does).
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { R, type ApplyContext } from '../controller.js';
 import { normalizeRules, type NormalRule } from '../devices-rules.js';
-import { kernelError, readText, writeCg, type Tx } from '../fs.js';
+import { kernelError, readText, type Tx } from '../fs.js';
 import type { LinuxResources } from '../types.js';
 
 export interface DevState {
@@ -82,13 +83,28 @@ async function current(dir: string): Promise<DevState | undefined> {
   return parseList((await readText(dir, 'devices.list')) ?? 'a *:* rwm');
 }
 
+/** The writes in order, a run of them to one file through one open file (the kernel takes one rule
+ *  per write: a container's dozen rules were a dozen open/close pairs). */
 async function run(dir: string, writes: { file: string; line: string }[], field: string): Promise<void> {
-  for (const w of writes) {
-    try {
-      await writeCg(join(dir, w.file), w.line);
-    } catch (e) {
-      throw kernelError(join(dir, w.file), w.line, { field, value: w.line }, e);
+  let fd: number | undefined;
+  let open = '';
+  try {
+    for (const w of writes) {
+      const path = join(dir, w.file);
+      try {
+        if (open !== w.file) {
+          if (fd !== undefined) closeSync(fd);
+          fd = undefined;
+          fd = openSync(path, constants.O_WRONLY);
+          open = w.file;
+        }
+        writeSync(fd!, w.line);
+      } catch (e) {
+        throw kernelError(path, w.line, { field, value: w.line }, e);
+      }
     }
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
