@@ -193,6 +193,11 @@ export function pauseSpec(pod: Pod, rootfs: string, cgroupsPath: string, hostnam
   spec.mounts = (spec.mounts ?? []).filter((m) => !unneeded.has(m.destination));
   if (s.hostPID || !s.shareProcessNamespace)
     spec.mounts = spec.mounts.filter((m) => m.destination !== '/proc');
+  // Masked and read-only paths only where a /proc is mounted (every default one is in /proc or
+  // /sys): no mount attempts over directories of the image.
+  const mounted = (p: string) => spec.mounts!.some((m) => p.startsWith(`${m.destination}/`));
+  spec.linux!.maskedPaths = (spec.linux!.maskedPaths ?? []).filter(mounted);
+  spec.linux!.readonlyPaths = (spec.linux!.readonlyPaths ?? []).filter(mounted);
   spec.annotations = {
     'io.kubernetes.cri.container-type': 'sandbox',
     'io.kubernetes.pod.uid': pod.metadata.uid,
