@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/sendfile.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -231,6 +232,24 @@ static void do_spawn(char **f, int nf) {
   out_fields("pid", tok, p, NULL);
 }
 
+/* mount TOKEN FSTYPE SOURCE TARGET FLAGS DATA, umount TOKEN TARGET FLAGS: one mount(2) or
+ * umount2(2) for the caller (a long-running agent: a `mount` process would cost it a fork of
+ * itself), answered by `done TOKEN ERRNO MESSAGE` (0 and an empty message when it worked). */
+static void do_mount(char **f, int nf) {
+  int rc;
+  if (strcmp(f[0], "mount") == 0 && nf >= 7)
+    rc = mount(f[3], f[4], f[2], strtoul(f[5], NULL, 10), f[6][0] ? f[6] : NULL);
+  else if (strcmp(f[0], "umount") == 0 && nf >= 4)
+    rc = umount2(f[2], (int)strtol(f[3], NULL, 10));
+  else {
+    rc = -1;
+    errno = EINVAL;
+  }
+  char e[16];
+  snprintf(e, sizeof e, "%d", rc < 0 ? errno : 0);
+  out_fields("done", nf >= 2 ? f[1] : "", e, rc < 0 ? strerror(errno) : "");
+}
+
 static void drop(int i) {
   free(runs[i].tok);
   free(runs[i].rd.buf);
@@ -260,6 +279,7 @@ static void request(char *line) {
   char **f;
   int nf = split_fields(line, &f);
   if (strcmp(f[0], "spawn") == 0) do_spawn(f, nf);
+  else if (strcmp(f[0], "mount") == 0 || strcmp(f[0], "umount") == 0) do_mount(f, nf);
   else if (strcmp(f[0], "close") == 0 && nf >= 2) {
     struct run *r = find(f[1]);
     if (r && r->sock >= 0) {

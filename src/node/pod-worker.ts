@@ -142,7 +142,7 @@ export class PodWorker {
     let volumes: Map<string, string>;
     for (;;) {
       try {
-        volumes = await setupVolumes(this.pod, this.dir, this.ctx.objects, fields);
+        volumes = await setupVolumes(this.pod, this.dir, this.ctx.objects, fields, this.ctx.spawner);
         this.message = undefined;
         break;
       } catch (e) {
@@ -398,7 +398,7 @@ export class PodWorker {
     await Promise.all(this.ctrs.map((c) => this.kill(c, 'pod stopping')));
     await this.done;
     await this.stopSandbox();
-    teardownVolumes(this.dir);
+    await teardownVolumes(this.dir, this.ctx.spawner);
     await this.ctx.cgroups.removePod(this.podCgroup).catch((e) => this.ctx.log(`pod cgroup: ${msg(e)}`));
     this.ctx.store.remove(this.uid);
   }
@@ -424,7 +424,7 @@ export class PodWorker {
     await Promise.all(this.ctrs.map((c) => this.kill(c, 'evicted', 0)));
     await this.done;
     await this.stopSandbox();
-    teardownVolumes(this.dir);
+    await teardownVolumes(this.dir, this.ctx.spawner);
   }
 
   private async stopSandbox(): Promise<void> {

@@ -17,6 +17,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
+import type { HelperSpawner } from '../kernel/plan/spawner.js';
 import { parseBytes } from '../util/quantity.js';
 import { fieldValue, type FieldContext } from './fields.js';
 import type { ConfigMap, Container, DownwardAPIFile, KeyToPath, Pod, Secret, Volume } from './types.js';
@@ -54,10 +55,23 @@ function mountinfoHas(path: string): boolean {
     .some((l) => l.split(' ')[4] === path);
 }
 
-function tmpfs(dir: string, size?: number): void {
+const MNT_DETACH = 2;
+
+/** Who mounts: the helper spawner of the agent (one system call), else a `mount` process. */
+export type Mounter = Pick<HelperSpawner, 'mount'>;
+
+async function tmpfs(dir: string, mounter: Mounter | undefined, size?: number): Promise<void> {
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   if (mountinfoHas(dir)) return;
   const opts = ['mode=0755', ...(size ? [`size=${size}`] : [])].join(',');
+  if (mounter) {
+    await mounter
+      .mount({ op: 'mount', fstype: 'tmpfs', source: 'tmpfs', target: dir, flags: 0, data: opts })
+      .catch((e: Error) => {
+        throw new VolumeError(`cannot mount tmpfs on ${dir}: ${e.message}`);
+      });
+    return;
+  }
   const r = spawnSync('mount', ['-t', 'tmpfs', '-o', opts, 'tmpfs', dir], { encoding: 'utf8' });
   if (r.status !== 0) throw new VolumeError(`cannot mount tmpfs on ${dir}: ${(r.stderr ?? '').trim()}`);
 }
@@ -209,6 +223,7 @@ export async function setupVolumes(
   podDir: string,
   objects: ObjectSource,
   ctx: FieldContext,
+  mounter?: Mounter,
 ): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   const ns = pod.metadata.namespace;
@@ -218,8 +233,9 @@ export async function setupVolumes(
     else if (v.emptyDir) {
       const d = dir('kubernetes.io~empty-dir');
       if (v.emptyDir.medium === 'Memory')
-        tmpfs(
+        await tmpfs(
           d,
+          mounter,
           v.emptyDir.sizeLimit
             ? parseBytes(v.emptyDir.sizeLimit, `volumes[${v.name}].emptyDir.sizeLimit`)
             : undefined,
@@ -249,7 +265,7 @@ export async function setupVolumes(
     } else if (v.secret) {
       const s = objects.secret(ns, v.secret.secretName);
       const d = dir('kubernetes.io~secret');
-      tmpfs(d);
+      await tmpfs(d, mounter);
       if (!s && !v.secret.optional)
         throw new VolumeError(
           `volume ${v.name}: secret "${v.secret.secretName}" not found in the manifests directory`,
@@ -267,7 +283,7 @@ export async function setupVolumes(
       out.set(v.name, d);
     } else if (v.projected) {
       const d = dir('kubernetes.io~projected');
-      tmpfs(d);
+      await tmpfs(d, mounter);
       const mode = v.projected.defaultMode ?? 0o644;
       for (const src of v.projected.sources ?? []) {
         if (src.configMap) {
@@ -312,12 +328,15 @@ export function containerMounts(c: Container, vols: Map<string, string>) {
 }
 
 /** Unmount the pod's tmpfs volumes and remove its volume directories (never a hostPath). */
-export function teardownVolumes(podDir: string): void {
+export async function teardownVolumes(podDir: string, mounter?: Mounter): Promise<void> {
   const root = join(podDir, 'volumes');
   if (!existsSync(root)) return;
   for (const l of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
     const mp = l.split(' ')[4];
-    if (mp && mp.startsWith(root + '/')) spawnSync('umount', ['-l', mp], { stdio: 'ignore' });
+    if (!mp || !mp.startsWith(root + '/')) continue;
+    // Lazily (MNT_DETACH, as umount -l): a process still in the pod must not keep it mounted here.
+    if (mounter) await mounter.mount({ op: 'umount', target: mp, flags: MNT_DETACH }).catch(() => undefined);
+    else spawnSync('umount', ['-l', mp], { stdio: 'ignore' });
   }
   try {
     lstatSync(root);

@@ -93,9 +93,15 @@ class RelaySocket extends Duplex {
   }
 }
 
+/** A mount(2) or umount2(2) the spawner does for its caller (see native/PLAN.md "The spawner"). */
+export type MountRequest =
+  | { op: 'mount'; fstype: string; source: string; target: string; flags: number; data: string }
+  | { op: 'umount'; target: string; flags: number };
+
 export class HelperSpawner {
   private child?: ChildProcess;
   private readonly runs = new Map<string, SpawnedRun>();
+  private readonly ops = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
   private seq = 0;
   private refs = 0;
   private closing = false;
@@ -130,12 +136,34 @@ export class HelperSpawner {
   }
 
   /**
+   * Mount or unmount in the caller's stead: a long-running caller (the node agent) spends a fork
+   * of itself on every `mount` process it starts; the spawner makes the one system call. Rejects
+   * with the kernel's message (the error's `code` is its errno number).
+   */
+  mount(r: MountRequest): Promise<void> {
+    if (this.closing) return Promise.reject(new Error('the helper spawner is closed'));
+    const child = this.process();
+    const token = `m${++this.seq}`;
+    this.refs++;
+    this.refresh();
+    const done = new Promise<void>((resolve, reject) => this.ops.set(token, { resolve, reject }));
+    child.stdin!.write(
+      encodeLine(
+        r.op === 'mount'
+          ? ['mount', token, r.fstype, r.source, r.target, String(r.flags), r.data]
+          : ['umount', token, r.target, String(r.flags)],
+      ),
+    );
+    return done.finally(() => this.release());
+  }
+
+  /**
    * No more runs: the spawner ends once the runs it has report their exits (as child processes
    * would keep reporting theirs); the helpers run on after it, as after any caller's exit.
    */
   close(): void {
     this.closing = true;
-    if (!this.runs.size) this.end();
+    if (!this.runs.size && !this.ops.size) this.end();
   }
 
   private end(): void {
@@ -170,6 +198,10 @@ export class HelperSpawner {
       this.log(`corral-helper spawner: ${why}`);
       // Runs not yet forked fail as a spawn would; the others run on unwatched (their helpers
       // still write the exit status files).
+      for (const [token, op] of [...this.ops]) {
+        this.ops.delete(token);
+        op.reject(new Error(`the helper spawner ${why}`));
+      }
       for (const run of [...this.runs.values()]) {
         if (run.pid !== undefined) continue;
         run.exited = true;
@@ -203,6 +235,15 @@ export class HelperSpawner {
     const name = line.slice(0, a);
     const token = unescapeField(b < 0 ? line.slice(a + 1) : line.slice(a + 1, b));
     const rest = b < 0 ? '' : line.slice(b + 1);
+    const op = name === 'done' ? this.ops.get(token) : undefined;
+    if (op) {
+      this.ops.delete(token);
+      const [errno, message] = rest.split('\t');
+      if (errno === '0') op.resolve();
+      else op.reject(Object.assign(new Error(unescapeField(message ?? '')), { code: Number(errno) }));
+      if (this.closing && !this.runs.size && !this.ops.size) this.end();
+      return;
+    }
     const run = this.runs.get(token);
     if (!run) return;
     switch (name) {
@@ -234,6 +275,6 @@ export class HelperSpawner {
   private finish(run: SpawnedRun): void {
     this.runs.delete(run.token);
     run.unref();
-    if (this.closing && !this.runs.size) this.end();
+    if (this.closing && !this.runs.size && !this.ops.size) this.end();
   }
 }

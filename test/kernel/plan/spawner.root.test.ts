@@ -4,7 +4,8 @@
 // once keep their own sync streams apart, and the spawner leaves once closed and its runs ended.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HelperError, startPlan } from '../../../src/kernel/plan/helper.js';
@@ -114,3 +115,52 @@ test('a spawner that cannot start: the run fails as a spawn would', { skip }, as
     (e: unknown) => e instanceof HelperError && /cannot start corral-helper: .*nonexistent/.test(e.message),
   );
 });
+
+test(
+  'mount and umount through the spawner: one system call each, errors as the kernel says',
+  { skip },
+  async (t) => {
+    const d = scratch(t);
+    const spawner = new HelperSpawner(helperPath());
+    const target = join(d, 'mnt');
+    mkdirSync(target);
+    const mounted = () =>
+      readFileSync('/proc/self/mountinfo', 'utf8')
+        .split('\n')
+        .some((l) => l.split(' ')[4] === target);
+    t.after(() => {
+      if (mounted()) spawnSync('umount', ['-l', target]);
+      spawner.close();
+    });
+    await spawner.mount({
+      op: 'mount',
+      fstype: 'tmpfs',
+      source: 'tmpfs',
+      target,
+      flags: 0,
+      data: 'size=1m,mode=0700',
+    });
+    assert.ok(mounted(), 'the tmpfs is in our mount table (the spawner shares our mount namespace)');
+    const line = readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .find((l) => l.split(' ')[4] === target)!;
+    assert.match(line, / - tmpfs tmpfs .*size=1024k/);
+    assert.equal(statSync(target).mode & 0o777, 0o700);
+    writeFileSync(join(target, 'f'), 'x');
+    await spawner.mount({ op: 'umount', target, flags: 2 });
+    assert.ok(!mounted());
+    assert.ok(!existsSync(join(target, 'f')), 'the file was on the tmpfs');
+    await assert.rejects(
+      spawner.mount({
+        op: 'mount',
+        fstype: 'tmpfs',
+        source: 'tmpfs',
+        target: join(d, 'missing'),
+        flags: 0,
+        data: '',
+      }),
+      (e: Error & { code?: number }) => e.code === 2 && /No such file or directory/.test(e.message),
+    );
+    await assert.rejects(spawner.mount({ op: 'umount', target, flags: 0 }), /Invalid argument/);
+  },
+);
