@@ -21,6 +21,7 @@ export interface LaunchOptions {
   sandboxPid: number;
   podCgroup: string;
   etc: { hosts: string; hostname: string; resolvConf: string };
+  shm?: string;
   volumes: Map<string, string>;
   fields: FieldContext;
 }
@@ -85,6 +86,7 @@ export async function prepareContainer(
       user: { uid: user.uid, gid: user.gid, additionalGids: [...new Set(groups)] },
       sandboxPid: o.sandboxPid,
       etc: o.etc,
+      ...(o.shm ? { shm: o.shm } : {}),
       mounts: containerMounts(c, o.volumes),
       resources: containerResources(c, mode, ctx.memoryCapacity),
       oomScoreAdj: ctx.oomScore(

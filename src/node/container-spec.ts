@@ -30,6 +30,8 @@ export interface ContainerSpecInput {
   /** Host PID of the pod's pause process (namespaces are joined through /proc/<pid>/ns). */
   sandboxPid: number;
   etc: { hosts: string; hostname: string; resolvConf: string };
+  /** The pod's /dev/shm on the host (sandbox.ts podShm), bound into every container of the pod. */
+  shm?: string;
   /** volumeMounts resolved to host paths. */
   mounts: { source: string; destination: string; readOnly: boolean }[];
   resources: LinuxResources;
@@ -150,6 +152,16 @@ export function containerSpec(input: ContainerSpecInput): Spec {
         options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'],
       };
   }
+  // One /dev/shm for the pod, as the IPC namespace is one: POSIX shared memory works between its
+  // containers (containerd binds the sandbox's likewise).
+  const shm = mounts.findIndex((m) => m.destination === '/dev/shm');
+  if (input.shm && shm >= 0)
+    mounts[shm] = {
+      destination: '/dev/shm',
+      type: 'bind',
+      source: input.shm,
+      options: ['rbind', 'rprivate', 'nosuid', 'nodev', 'noexec'],
+    };
   const etc = ['rbind', 'rprivate', 'nosuid', 'nodev', 'noexec'];
   mounts.push({ destination: '/etc/hosts', type: 'bind', source: input.etc.hosts, options: etc });
   mounts.push({ destination: '/etc/hostname', type: 'bind', source: input.etc.hostname, options: etc });

@@ -15,7 +15,7 @@ import { runProbe } from './probes.js';
 import { startProbes } from './prober.js';
 import type { ContainerUsage } from './eviction.js';
 import { containerAmounts, podCgroupPath, qosClass, type QOSClass } from './qos.js';
-import { sandboxId, startSandbox, writeEtcFiles } from './sandbox.js';
+import { podShm, sandboxId, startSandbox, teardownShm, writeEtcFiles } from './sandbox.js';
 import { openContainerStdin, releaseContainerStdin } from './stdin.js';
 import { podStatus, type ContainerView } from './status.js';
 import type { ContainerRecord, PodRecord } from './store.js';
@@ -152,7 +152,8 @@ export class PodWorker {
         if (this.stopping) return;
       }
     }
-    const launch = { sandboxPid, podCgroup: this.podCgroup, etc, volumes, fields };
+    const shm = await podShm(this.pod, this.dir, this.ctx.spawner);
+    const launch = { sandboxPid, podCgroup: this.podCgroup, etc, shm, volumes, fields };
     const policy = this.pod.spec.restartPolicy ?? 'Always';
     for (const c of this.ctrs.filter((x) => x.init)) {
       while (!c.rec.done && !this.stopping) {
@@ -399,6 +400,7 @@ export class PodWorker {
     await this.done;
     await this.stopSandbox();
     await teardownVolumes(this.dir, this.ctx.spawner);
+    await teardownShm(this.dir, this.ctx.spawner);
     await this.ctx.cgroups.removePod(this.podCgroup).catch((e) => this.ctx.log(`pod cgroup: ${msg(e)}`));
     this.ctx.store.remove(this.uid);
   }
@@ -425,6 +427,7 @@ export class PodWorker {
     await this.done;
     await this.stopSandbox();
     await teardownVolumes(this.dir, this.ctx.spawner);
+    await teardownShm(this.dir, this.ctx.spawner);
   }
 
   private async stopSandbox(): Promise<void> {

@@ -1,7 +1,7 @@
 // The pod sandbox: the pod's directory with its /etc files (hosts, hostname, resolv.conf), its
 // cgroup, and the pause process that owns the pod's network, IPC and UTS (and shared PID)
 // namespaces, with lo up in its network namespace.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOOPBACK_ANNOTATION } from '../oci/plan-builder.js';
 import type { NodeContext } from './context.js';
@@ -9,6 +9,7 @@ import { pauseSpec } from './container-spec.js';
 import { startInstance, type Running } from './instance.js';
 import { podCgroupPath, podResources, qosClass } from './qos.js';
 import type { Pod } from './types.js';
+import { MNT_DETACH, mountinfoHas, type Mounter } from './volumes.js';
 
 export function podHostname(pod: Pod): string {
   return (pod.spec.hostname ?? pod.metadata.name).slice(0, 63);
@@ -39,6 +40,39 @@ export function writeEtcFiles(pod: Pod, podDir: string, nodeName: string, podIP?
   const resolv = existsSync('/etc/resolv.conf') ? readFileSync('/etc/resolv.conf') : '';
   writeFileSync(etc.resolvConf, resolv);
   return etc;
+}
+
+const MS_NOSUID = 2;
+const MS_NODEV = 4;
+const MS_NOEXEC = 8;
+
+/**
+ * The pod's /dev/shm: a tmpfs at <podDir>/shm (64 MiB, as a container's own), which every
+ * container of the pod binds; the host's with hostIPC.
+ */
+export async function podShm(pod: Pod, podDir: string, mounter: Mounter): Promise<string> {
+  if (pod.spec.hostIPC) return '/dev/shm';
+  const dir = join(podDir, 'shm');
+  mkdirSync(dir, { recursive: true });
+  if (!mountinfoHas(dir))
+    await mounter.mount({
+      op: 'mount',
+      fstype: 'tmpfs',
+      source: 'shm',
+      target: dir,
+      flags: MS_NOSUID | MS_NODEV | MS_NOEXEC,
+      data: 'mode=1777,size=65536k',
+    });
+  return dir;
+}
+
+/** Unmount the pod's /dev/shm (lazily: a process of the pod may still hold it) and remove it. */
+export async function teardownShm(podDir: string, mounter: Mounter): Promise<void> {
+  const dir = join(podDir, 'shm');
+  if (!existsSync(dir)) return;
+  if (mountinfoHas(dir))
+    await mounter.mount({ op: 'umount', target: dir, flags: MNT_DETACH }).catch(() => undefined);
+  rmSync(dir, { recursive: true, force: true });
 }
 
 export function sandboxId(pod: Pod): string {

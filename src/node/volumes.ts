@@ -49,13 +49,13 @@ export interface ObjectSource {
   tokens?: TokenSource;
 }
 
-function mountinfoHas(path: string): boolean {
+export function mountinfoHas(path: string): boolean {
   return readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
     .some((l) => l.split(' ')[4] === path);
 }
 
-const MNT_DETACH = 2;
+export const MNT_DETACH = 2;
 
 /** Who mounts: the helper spawner of the agent (one system call), else a `mount` process. */
 export type Mounter = Pick<HelperSpawner, 'mount'>;

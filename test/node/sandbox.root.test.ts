@@ -1,6 +1,6 @@
 // Pod sandboxes on the real kernel: containers of one pod share the pause process's network, IPC
-// and UTS namespaces (they talk over localhost), each has its own mount and PID namespace, and
-// another pod sees none of it. The kubelet's cgroup tree holds them.
+// and UTS namespaces (they talk over localhost) and one /dev/shm, each has its own mount and PID
+// namespace, and another pod sees none of it. The kubelet's cgroup tree holds them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -17,10 +17,10 @@ spec:
   containers:
   - name: server
     image: busybox
-    command: [sh, -c, 'mkdir -p /tmp/w && echo hello-from-server > /tmp/w/index.html && exec httpd -f -p 8080 -h /tmp/w']
+    command: [sh, -c, 'echo shared-memory > /dev/shm/from-server; mkdir -p /tmp/w && echo hello-from-server > /tmp/w/index.html && exec httpd -f -p 8080 -h /tmp/w']
   - name: client
     image: busybox
-    command: [sh, -c, 'until wget -q -O - http://127.0.0.1:8080/; do sleep 0.2; done; hostname; exec sleep 3600']
+    command: [sh, -c, 'until wget -q -O - http://127.0.0.1:8080/; do sleep 0.2; done; hostname; cat /dev/shm/from-server; exec sleep 3600']
 ---
 apiVersion: v1
 kind: Pod
@@ -30,7 +30,7 @@ spec:
   containers:
   - name: looker
     image: busybox
-    command: [sh, -c, 'ps -o comm | sort -u | tr "\\n" " "; echo; exec sleep 3600']
+    command: [sh, -c, 'ps -o comm | sort -u | tr "\\n" " "; echo; ls /dev/shm | sed s/^/shm:/; echo looked; exec sleep 3600']
 `;
 
 test(
@@ -45,10 +45,12 @@ test(
       return p?.status.containerStatuses.every((c) => c.state.running) && p;
     });
     const uid = duo.uid;
+    // The page over localhost, then what the server left in /dev/shm: one IPC namespace and
+    // one /dev/shm for the pod.
     await waitFor('client got the page', () =>
-      /^hello-from-server\nduo$/m.test(logText(n.dataDir, uid, 'client')),
+      /^hello-from-server\nduo\nshared-memory$/m.test(logText(n.dataDir, uid, 'client')),
     );
-    assert.match(logText(n.dataDir, uid, 'client'), /^hello-from-server\nduo$/m);
+    assert.match(logText(n.dataDir, uid, 'client'), /^hello-from-server\nduo\nshared-memory$/m);
     const w = n.agent.worker('duo')!;
     const pause = w.sandboxPid!;
     const server = w.running('server')!.pid;
@@ -66,10 +68,11 @@ test(
       'other running',
       () => pod(n.agent, 'other')?.status.phase === 'Running' && pod(n.agent, 'other'),
     );
-    await waitFor('ps output', () => logText(n.dataDir, other.uid, 'looker').length > 0);
+    await waitFor('ps and ls output', () => logText(n.dataDir, other.uid, 'looker').includes('looked'));
     const seen = logText(n.dataDir, other.uid, 'looker');
     assert.match(seen, /\bps\b/);
     assert.doesNotMatch(seen, /httpd|wget/, seen);
+    assert.doesNotMatch(seen, /shm:/, `another pod's /dev/shm is its own: ${seen}`);
     const looker = n.agent.worker('other')!.running('looker')!.pid;
     assert.notEqual(nsOf(looker, 'net'), nsOf(pause, 'net'));
 
