@@ -97,6 +97,16 @@ function cpuMs(pid: number | 'self', children = false): number {
   }
 }
 
+/** CPU time of a single-threaded process in ms, to the nanosecond (/proc/PID/schedstat's first
+ *  field): a pod's processes use less than the 10 ms tick /proc/PID/stat counts in. */
+function taskCpuMs(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return cpuMs(pid);
+  }
+}
+
 const manifest = (name: string) => `apiVersion: v1
 kind: Pod
 metadata: {name: ${name}}
@@ -159,9 +169,9 @@ async function benchCorral(o: Options, scratch: string): Promise<Result> {
       const pause = w.sandboxPid!;
       const ctr = w.running('c')!.pid;
       pids.push(pause, procStat(pause)?.ppid ?? 0, procStat(ctr)?.ppid ?? 0);
-      cpuPods += cpuMs(ctr);
+      cpuPods += taskCpuMs(ctr);
     }
-    cpuPods += pids.filter((p) => p > 1).reduce((a, p) => a + cpuMs(p), 0);
+    cpuPods += pids.filter((p) => p > 1).reduce((a, p) => a + taskCpuMs(p), 0);
     const after = mem(process.pid);
     const m = sum(pids.filter((p) => p > 1));
     const perPod = {
