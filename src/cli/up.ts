@@ -19,19 +19,15 @@ import { openStorage } from '../api/storage/open.js';
 import { ClusterNode } from '../node/cluster/cluster-node.js';
 import { resolveDataDir } from './data-dir.js';
 import { agentOptions } from './agent-flags.js';
-import { networkOptions } from './network-flags.js';
+import { networkOptions, type NetworkFlags } from './network-flags.js';
 
-export interface UpFlags {
+export interface UpFlags extends NetworkFlags {
   listen: string;
   datastore: string;
   nodeName?: string;
   cgroupRoot?: string;
   backoffBase: string;
   stopPods?: boolean;
-  network: string;
-  podCidr?: string;
-  bridge?: string;
-  cniNetns?: string;
   networkPolicy: boolean;
   evictionHard?: string;
   seccompDefault?: string;

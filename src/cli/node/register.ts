@@ -6,6 +6,7 @@
 //   corral node exec POD [-c CTR] [-i] [-t] -- CMD...
 import type { Command } from 'commander';
 import { addAgentOptions } from '../agent-options.js';
+import type { NetworkFlags } from '../network-flags.js';
 
 async function act(fn: () => Promise<number | void>): Promise<void> {
   try {
@@ -29,24 +30,20 @@ export function registerNodeCommands(program: Command, dataDir: () => string): v
     .option('--server <url>', "API server URL (overrides the kubeconfig's)")
     .option('--node-name <name>', 'the Node name and spec.nodeName for field references (default: hostname)');
   addAgentOptions(node, { cniDirs: true }).action(
-    (o: {
-      manifests?: string;
-      kubeconfig?: string;
-      policyKubeconfig?: string;
-      server?: string;
-      cgroupRoot?: string;
-      nodeName?: string;
-      backoffBase: string;
-      network: string;
-      podCidr?: string;
-      bridge?: string;
-      cniConfDir?: string;
-      cniBinDir?: string;
-      cniNetns?: string;
-      networkPolicy: boolean;
-      evictionHard?: string;
-      seccompDefault?: string;
-    }) =>
+    (
+      o: NetworkFlags & {
+        manifests?: string;
+        kubeconfig?: string;
+        policyKubeconfig?: string;
+        server?: string;
+        cgroupRoot?: string;
+        nodeName?: string;
+        backoffBase: string;
+        networkPolicy: boolean;
+        evictionHard?: string;
+        seccompDefault?: string;
+      },
+    ) =>
       act(async () => {
         const { networkOptions } = await import('../network-flags.js');
         const { agentOptions } = await import('../agent-flags.js');
