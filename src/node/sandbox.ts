@@ -53,8 +53,9 @@ const MS_NOEXEC = 8;
 export async function podShm(pod: Pod, podDir: string, mounter: Mounter): Promise<string> {
   if (pod.spec.hostIPC) return '/dev/shm';
   const dir = join(podDir, 'shm');
-  mkdirSync(dir, { recursive: true });
-  if (!mountinfoHas(dir))
+  // A directory just made holds no mount: the mount table is read only for one found there.
+  const made = mkdirSync(dir, { recursive: true });
+  if (made || !mountinfoHas(dir))
     await mounter.mount({
       op: 'mount',
       fstype: 'tmpfs',

@@ -61,8 +61,8 @@ export const MNT_DETACH = 2;
 export type Mounter = Pick<HelperSpawner, 'mount'>;
 
 async function tmpfs(dir: string, mounter: Mounter | undefined, size?: number): Promise<void> {
-  mkdirSync(dir, { recursive: true, mode: 0o755 });
-  if (mountinfoHas(dir)) return;
+  // A directory just made holds no mount: the mount table is read only for one found there.
+  if (!mkdirSync(dir, { recursive: true, mode: 0o755 }) && mountinfoHas(dir)) return;
   const opts = ['mode=0755', ...(size ? [`size=${size}`] : [])].join(',');
   if (mounter) {
     await mounter
