@@ -318,11 +318,42 @@ static char **collect(struct plan *p, const char *name) {
   return v;
 }
 
+static void pause_down(int sig) {
+  (void)sig;
+  _exit(0);
+}
+
+static void pause_reap(int sig) {
+  (void)sig;
+  int e = errno;
+  while (waitpid(-1, NULL, WNOHANG) > 0) {
+  }
+  errno = e;
+}
+
+/* The `pause` record: this process, set up like any container's, is the pod's pause (the
+ * Kubernetes pause image's loop) instead of exec'ing one: the exec of a sleep binary cost a pod
+ * more than everything this needs. Handlers rather than SIG_DFL: as PID 1 of a PID namespace the
+ * kernel drops signals that have none. What the exec would have closed is closed here, the sync
+ * channel with it, which tells the parent that setup is done as a successful execve does. */
+__attribute__((noreturn)) static void pause_forever(unsigned first_fd) {
+  syscall(SYS_close_range, first_fd, ~0U, 0);
+  prctl(PR_SET_NAME, "pause", 0, 0, 0);
+  struct sigaction down = {.sa_handler = pause_down}, reap = {.sa_handler = pause_reap, .sa_flags = SA_NOCLDSTOP | SA_RESTART};
+  sigaction(SIGINT, &down, NULL);
+  sigaction(SIGTERM, &down, NULL);
+  sigaction(SIGCHLD, &reap, NULL);
+  for (;;) pause();
+}
+
 __attribute__((noreturn)) void child_main(struct plan *p, int chanfd) {
-  /* Inherited from the parent: its forwarding handlers and a blocked mask. */
+  /* Inherited from the parent: its forwarding handlers and a blocked mask. Every other signal is
+   * at its default already: whoever starts the helper (libuv's child setup, the spawner) resets
+   * them, and handlers do not survive execve (only SIG_IGN would). A loop over all 64 cost as
+   * many syscalls per container. */
   sigset_t all;
   sigemptyset(&all);
-  for (int s = 1; s < NSIG; s++) signal(s, SIG_DFL);
+  for (size_t i = 0; i < n_forwarded_signals; i++) signal(forwarded_signals[i], SIG_DFL);
   sigprocmask(SIG_SETMASK, &all, NULL);
   signal(SIGPIPE, SIG_IGN); /* hooks may close stdin early; restored before execve */
   lr_init(&chan, chanfd);
@@ -375,8 +406,9 @@ __attribute__((noreturn)) void child_main(struct plan *p, int chanfd) {
   if ((r = plan_find(p, "umask"))) umask((mode_t)num_field(r, 1, 8));
   set_cwd(p);
   char **argv = collect(p, "arg"), **envp = collect(p, "env");
-  if (!argv[0]) die("arg: the plan has no process arguments");
-  char *prog = find_program(argv[0], envp); /* a missing program is a create-time error */
+  int pause_only = plan_find(p, "pause") != NULL;
+  if (!argv[0] && !pause_only) die("arg: the plan has no process arguments");
+  char *prog = pause_only ? NULL : find_program(argv[0], envp); /* a missing program is a create-time error */
 
   if (send_line(chanfd, "created", NULL) < 0) _exit(1);
   g_late = p->detach; /* a detached parent is gone: later errors go to stderr too */
@@ -401,6 +433,7 @@ __attribute__((noreturn)) void child_main(struct plan *p, int chanfd) {
   }
   if (p->bpf && p->no_new_privs) load_seccomp(p);
   signal(SIGPIPE, SIG_DFL);
+  if (pause_only) pause_forever(first);
   execve(prog, argv, envp);
   die_errno("exec %s", prog);
 }

@@ -132,9 +132,15 @@ static void prepare_host_side(struct plan *p) {
     if (p->exit_dirfd < 0) die_errno("exit-status-file: open directory of %s", p->exit_status_file);
     free(copy);
   }
-  /* The highest capability: probe instead of reading /proc, which the child may not have. */
-  for (p->cap_last = 0; prctl(PR_CAPBSET_READ, p->cap_last + 1, 0, 0, 0) >= 0; p->cap_last++) {
+  /* The highest capability: probed (PR_CAPBSET_READ fails past it) instead of read from /proc,
+   * which the child may not have; a binary search is 6 calls where a count was 41. */
+  int lo = 0, hi = 64; /* CAP_CHOWN (0) always exists; 64 never does */
+  while (hi - lo > 1) {
+    int mid = (lo + hi) / 2;
+    if (prctl(PR_CAPBSET_READ, mid, 0, 0, 0) >= 0) lo = mid;
+    else hi = mid;
   }
+  p->cap_last = lo;
 }
 
 static void join_namespaces(struct plan *p) {
@@ -197,7 +203,8 @@ static void write_id_maps(struct plan *p, pid_t pid) {
   }
 }
 
-static const int forwarded_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+const int forwarded_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+const size_t n_forwarded_signals = sizeof forwarded_signals / sizeof forwarded_signals[0];
 
 static void forward_signal(int sig) {
   int e = errno;

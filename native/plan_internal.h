@@ -77,6 +77,9 @@ void mounts_switch_root(struct plan *p); /* pivot_root or chroot */
 void mounts_finish(struct plan *p);    /* masked, readonly paths, rootfs-readonly */
 
 /* plan_child.c */
+/* The signals the helper passes on to its container (plan_exec.c): the only handlers it installs. */
+extern const int forwarded_signals[];
+extern const size_t n_forwarded_signals;
 __attribute__((noreturn)) void child_main(struct plan *p, int chanfd);
 void run_hooks(struct plan *p, const char *stage);
 

@@ -36,6 +36,12 @@ static int open_in_root(const char *path, int flags) {
  * are resolved by hand against the rootfs, so a dangling absolute link such as /etc -> /host/etc
  * makes /host/etc inside the rootfs, never outside. */
 static int mkdir_all_in_root(const char *what, const char *path, int last_is_file) {
+  /* Most targets exist (image directories, /dev for device nodes): one openat2 resolves them
+   * the way the walk below would (RESOLVE_IN_ROOT: links against the rootfs, `..` clamped). The
+   * walk costs an open, a stat and a close per component; it still handles whatever fails here
+   * (a missing component to create, a dangling link, its own error messages). */
+  int fast = open_in_root(path, O_PATH);
+  if (fast >= 0) return fast;
   char prefix[PATH_MAX] = "";  /* resolved so far, free of symlinks, relative to the rootfs */
   char rest[PATH_MAX * 2];     /* components still to walk */
   snprintf(rest, sizeof rest, "%s", path);

@@ -21,7 +21,7 @@ static const struct {
     {"readonly-path", 2}, {"rootfs-readonly", 1},  {"rlimit", 4},        {"console-socket", 2},
     {"preserve-fds", 2},  {"exec-fifo", 2},        {"user", 3},          {"groups", 2},
     {"umask", 2},         {"cwd", 2},              {"caps", 3},          {"no-new-privs", 1},
-    {"env", 2},           {"arg", 2},              {"loopback-up", 1},
+    {"env", 2},           {"arg", 2},              {"loopback-up", 1},      {"pause", 1},
     {"terminal-relay", 4},
 };
 

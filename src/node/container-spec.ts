@@ -6,6 +6,7 @@ import { posix } from 'node:path';
 import { DOCKER_DEFAULT_CAPS } from '../oci/defaults/capabilities.js';
 import { defaultSeccomp } from '../oci/defaults/seccomp.js';
 import { defaultSpec } from '../oci/defaults/spec-template.js';
+import { PAUSE_ANNOTATION } from '../oci/plan-builder.js';
 import { CAPABILITIES } from '../oci/mappings/capabilities.js';
 import type { LinuxResources, Mount, Namespace, Spec } from '../oci/spec.js';
 import type { Container, Pod } from './types.js';
@@ -182,7 +183,8 @@ export function containerSpec(input: ContainerSpecInput): Spec {
 /** The pause process: owns the pod's network, IPC, UTS (and shared PID) namespaces. Read-only
  *  busybox rootfs shared by all pods, no capabilities, sleeps until killed. */
 export function pauseSpec(pod: Pod, rootfs: string, cgroupsPath: string, hostname: string): Spec {
-  const spec = defaultSpec({ args: ['/bin/sleep', '2147483647'], terminal: false, hostname });
+  // The helper's own process pauses (PAUSE_ANNOTATION): no sleep binary to exec; args describe it.
+  const spec = defaultSpec({ args: ['/pause'], terminal: false, hostname });
   const s = pod.spec;
   const proc = spec.process!;
   proc.capabilities = { bounding: [], effective: [], permitted: [] };
@@ -211,6 +213,7 @@ export function pauseSpec(pod: Pod, rootfs: string, cgroupsPath: string, hostnam
   spec.linux!.maskedPaths = (spec.linux!.maskedPaths ?? []).filter(mounted);
   spec.linux!.readonlyPaths = (spec.linux!.readonlyPaths ?? []).filter(mounted);
   spec.annotations = {
+    [PAUSE_ANNOTATION]: 'true',
     'io.kubernetes.cri.container-type': 'sandbox',
     'io.kubernetes.pod.uid': pod.metadata.uid,
   };

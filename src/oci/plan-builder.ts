@@ -212,6 +212,13 @@ function sysctlRecords(spec: Spec): PlanRecord[] {
 /** Annotation asking for `lo` to be up in a new network namespace. */
 export const LOOPBACK_ANNOTATION = 'io.corral.network.loopback';
 
+/**
+ * Annotation (`true`) making the process a pod's pause: set up as configured, it then waits for
+ * SIGTERM/SIGINT and reaps orphans (as the Kubernetes pause image) instead of exec'ing
+ * process.args, which stay as a description.
+ */
+export const PAUSE_ANNOTATION = 'io.corral.process.pause';
+
 /** The plan for `create`: a new container from its config. */
 export function buildCreatePlan(spec: Spec, o: CreatePlanOptions): Plan {
   const process = spec.process;
@@ -249,6 +256,7 @@ export function buildCreatePlan(spec: Spec, o: CreatePlanOptions): Plan {
   for (const p of spec.linux?.readonlyPaths ?? []) plan.push({ op: 'readonly-path', path: p });
   if (spec.root?.readonly) plan.push({ op: 'rootfs-readonly' });
   plan.push(...processRecords(process, o));
+  if (spec.annotations?.[PAUSE_ANNOTATION] === 'true') plan.push({ op: 'pause' });
   if (o.execFifo) plan.push({ op: 'exec-fifo', path: o.execFifo });
   for (const h of spec.hooks?.startContainer ?? [])
     plan.push({ op: 'hook', stage: 'startContainer', hook: hookSpec(h) });

@@ -56,6 +56,7 @@ export type PlanRecord =
   | { op: 'masked-path' | 'readonly-path'; path: string }
   | { op: 'rootfs-readonly' }
   | { op: 'loopback-up' }
+  | { op: 'pause' }
   | { op: 'rlimit'; resource: number; soft: bigint | -1; hard: bigint | -1 }
   | { op: 'console-socket'; path: string }
   | { op: 'terminal-relay'; rows: number; cols: number; stdin: boolean }
@@ -158,6 +159,7 @@ function fields(r: PlanRecord): (string | number | bigint)[] {
       return [r.op, r.mode];
     case 'rootfs-readonly':
     case 'loopback-up':
+    case 'pause':
     case 'no-new-privs':
       return [r.op];
     case 'rlimit':

@@ -533,6 +533,50 @@ test('an execve failing after created is reported on exited; the helper runs sea
   }
 });
 
+test('pause: no exec; PID 1 named pause reaps orphans and ends with 0 on SIGTERM', opts, async (t) => {
+  const rootfs = bundle(t);
+  const started = await startPlan(basePlan(rootfs, ['/pause'], { extra: [{ op: 'pause' }] }), {
+    stdio: ['ignore', 'ignore', 'ignore'],
+    detached: false,
+  });
+  t.after(() => {
+    try {
+      process.kill(started.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  });
+  const pid = started.pid;
+  const { readlinkSync, readdirSync } = await import('node:fs');
+  // Set up like any container (its own PID namespace), but the helper's image, never exec'd.
+  // (It names itself right after `created`, where another process would exec.)
+  const comm = () => readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  for (let i = 0; i < 50 && comm() !== 'pause'; i++) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(comm(), 'pause');
+  assert.match(readlinkSync(`/proc/${pid}/exe`), /^\/memfd:corral-helper/);
+  assert.notEqual(readlinkSync(`/proc/${pid}/ns/pid`), readlinkSync('/proc/self/ns/pid'));
+  // An orphan in its PID namespace is reparented to it and reaped when it ends: no zombie stays.
+  execFileSync('nsenter', ['-t', String(pid), '-p', '--', 'sh', '-c', 'sleep 0.5 >/dev/null 2>&1 & exit 0']);
+  const children = () =>
+    readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .map((d) => {
+        try {
+          return readFileSync(`/proc/${d}/stat`, 'utf8');
+        } catch {
+          return '';
+        }
+      })
+      .filter((st) => st.slice(st.lastIndexOf(')') + 2).split(' ')[1] === String(pid));
+  assert.equal(children().length, 1, 'the orphaned sleep is a child of the pause');
+  for (let i = 0; i < 100 && children().length; i++) await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(children(), [], 'reaped, not left a zombie');
+  // PID 1 gets SIGTERM only through a handler: it ends, with 0, as the pause image does.
+  process.kill(pid, 'SIGTERM');
+  const e = await started.exited;
+  assert.equal(e.code, 0);
+});
+
 test('cwd through a host directory fd is refused (CVE-2024-21626)', opts, async (t) => {
   const rootfs = bundle(t);
   const { openSync, closeSync } = await import('node:fs');
