@@ -232,16 +232,21 @@ static void do_spawn(char **f, int nf) {
   out_fields("pid", tok, p, NULL);
 }
 
-/* mount TOKEN FSTYPE SOURCE TARGET FLAGS DATA, umount TOKEN TARGET FLAGS: one mount(2) or
- * umount2(2) for the caller (a long-running agent: a `mount` process would cost it a fork of
- * itself), answered by `done TOKEN ERRNO MESSAGE` (0 and an empty message when it worked). */
-static void do_mount(char **f, int nf) {
+/* mount TOKEN FSTYPE SOURCE TARGET FLAGS DATA, umount TOKEN TARGET FLAGS, mkfifo TOKEN PATH MODE:
+ * one mount(2), umount2(2) or mknod(2) (+ chmod: the mode exactly, whatever the umask) for the
+ * caller (a long-running agent: a `mount` or `mkfifo` process would cost it a fork of itself),
+ * answered by `done TOKEN ERRNO MESSAGE` (0 and an empty message when it worked). */
+static void do_fs_op(char **f, int nf) {
   int rc;
   if (strcmp(f[0], "mount") == 0 && nf >= 7)
     rc = mount(f[3], f[4], f[2], strtoul(f[5], NULL, 10), f[6][0] ? f[6] : NULL);
   else if (strcmp(f[0], "umount") == 0 && nf >= 4)
     rc = umount2(f[2], (int)strtol(f[3], NULL, 10));
-  else {
+  else if (strcmp(f[0], "mkfifo") == 0 && nf >= 4) {
+    mode_t mode = (mode_t)strtoul(f[3], NULL, 8) & 07777;
+    rc = mknod(f[2], S_IFIFO | mode, 0);
+    if (rc == 0) rc = chmod(f[2], mode);
+  } else {
     rc = -1;
     errno = EINVAL;
   }
@@ -279,7 +284,8 @@ static void request(char *line) {
   char **f;
   int nf = split_fields(line, &f);
   if (strcmp(f[0], "spawn") == 0) do_spawn(f, nf);
-  else if (strcmp(f[0], "mount") == 0 || strcmp(f[0], "umount") == 0) do_mount(f, nf);
+  else if (strcmp(f[0], "mount") == 0 || strcmp(f[0], "umount") == 0 || strcmp(f[0], "mkfifo") == 0)
+    do_fs_op(f, nf);
   else if (strcmp(f[0], "close") == 0 && nf >= 2) {
     struct run *r = find(f[1]);
     if (r && r->sock >= 0) {

@@ -5,6 +5,7 @@
 // writes.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { makeFifo } from '../kernel/fifo.js';
 import { procStat, processAlive } from '../oci/proc.js';
 import type { Process, Spec } from '../oci/spec.js';
 import type { TerminalControl } from '../oci/terminal.js';
@@ -48,7 +49,7 @@ export async function startInstance(
   if (log) {
     const o = join(bundle, 'stdout');
     const e = join(bundle, 'stderr');
-    await Promise.all([ctx.fifos.make(o), ctx.fifos.make(e)]);
+    await Promise.all([makeFifo(ctx.spawner, o), makeFifo(ctx.spawner, e)]);
     out = { path: o };
     err = { path: e };
     writer = new CriLogWriter(log, ctx.logMaxBytes);

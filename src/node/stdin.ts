@@ -10,6 +10,7 @@
 import { closeSync, constants as fsc, mkdirSync, openSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
+import { makeFifo } from '../kernel/fifo.js';
 import type { NodeContext } from './context.js';
 
 /** The writers kept for stdinOnce containers, by container instance id. */
@@ -28,7 +29,7 @@ export async function openContainerStdin(
 ): Promise<number> {
   mkdirSync(bundle, { recursive: true });
   const path = stdinPath(bundle);
-  await ctx.fifos.make(path);
+  await makeFifo(ctx.spawner, path);
   if (!once) return openSync(path, fsc.O_RDWR);
   // Our writer first: then the container's read-only open does not block.
   onceWriters.set(id, openSync(path, fsc.O_RDWR | fsc.O_NONBLOCK));

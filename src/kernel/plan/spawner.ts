@@ -141,19 +141,27 @@ export class HelperSpawner {
    * with the kernel's message (the error's `code` is its errno number).
    */
   mount(r: MountRequest): Promise<void> {
+    return this.fsOp((token) =>
+      r.op === 'mount'
+        ? ['mount', token, r.fstype, r.source, r.target, String(r.flags), r.data]
+        : ['umount', token, r.target, String(r.flags)],
+    );
+  }
+
+  /** A named pipe at `path` with exactly `mode`: Node has no mkfifo(2), and a `mkfifo` process
+   *  would cost the caller a fork of itself. Rejects as mount() does (EEXIST included). */
+  mkfifo(path: string, mode: number): Promise<void> {
+    return this.fsOp((token) => ['mkfifo', token, path, mode.toString(8)]);
+  }
+
+  private fsOp(fields: (token: string) => string[]): Promise<void> {
     if (this.closing) return Promise.reject(new Error('the helper spawner is closed'));
     const child = this.process();
     const token = `m${++this.seq}`;
     this.refs++;
     this.refresh();
     const done = new Promise<void>((resolve, reject) => this.ops.set(token, { resolve, reject }));
-    child.stdin!.write(
-      encodeLine(
-        r.op === 'mount'
-          ? ['mount', token, r.fstype, r.source, r.target, String(r.flags), r.data]
-          : ['umount', token, r.target, String(r.flags)],
-      ),
-    );
+    child.stdin!.write(encodeLine(fields(token)));
     return done.finally(() => this.release());
   }
 
