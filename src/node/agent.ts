@@ -10,6 +10,7 @@ import { NodeContext, PAUSE_ID, type NodeOptions } from './context.js';
 import { EvictionManager } from './eviction.js';
 import { podKey } from './manifest.js';
 import { PodWorker } from './pod-worker.js';
+import { closeRunDir } from './run-dir.js';
 import { PolicyFeed, policyPod } from './policy-feed.js';
 import { burstableShares } from './qos.js';
 import type { Pod } from './types.js';
@@ -256,7 +257,11 @@ export class NodeAgent {
       this.ctx.releaseOrphanRootfs(PAUSE_ID);
       await this.ctx.cgroups.removeTop();
     } else for (const w of this.workers.values()) w.detach();
-    this.ctx.fifos.close();
+    // With every pod gone the runtime state's tmpfs goes too (kept for the pods otherwise).
+    if (o.stopPods)
+      await closeRunDir(this.ctx.run, this.ctx.spawner).catch((e: unknown) =>
+        this.ctx.log(`unmounting ${this.ctx.run.path}: ${(e as Error).message}`),
+      );
     this.ctx.spawner.close();
     // Corral's rules go with the agent: nothing of ours stays in the host's nftables.
     this.ctx.onNetworkChange = () => undefined;

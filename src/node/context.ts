@@ -1,11 +1,10 @@
 // What every part of the agent shares: options, the OCI runtime (its state in
-// <dataDir>/node-runtime), the cgroup driver and tree, the image store, the pod store and the
+// <dataDir>/run/node-runtime, a tmpfs: see run-dir.ts), the cgroup driver and tree, the image store, the pod store and the
 // ConfigMaps/Secrets found in the manifests directory.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
-import { FifoPool } from '../kernel/fifo.js';
 import { helperPath } from '../kernel/helper-path.js';
 import { HelperSpawner } from '../kernel/plan/spawner.js';
 import { openCgroups } from '../kernel/cgroup/index.js';
@@ -16,6 +15,7 @@ import { backoffFor, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { NodeCgroups } from './cgroups.js';
 import { parseEvictionHard, type EvictionOptions } from './eviction.js';
 import { PodNetwork, type PodNetworkOptions } from './pod-network.js';
+import { openRunDir, type RunDir } from './run-dir.js';
 import { PodStore } from './store.js';
 import type { ConfigMap, Secret } from './types.js';
 import type { ObjectSource } from './volumes.js';
@@ -56,6 +56,8 @@ export class NodeContext {
   readonly cgroups: NodeCgroups;
   readonly images: ImageStore;
   readonly store: PodStore;
+  /** Runtime state of this boot (tmpfs): OCI state, bundles, fifos, pods' /etc files. */
+  readonly run: RunDir;
   readonly backoff: BackoffOptions;
   readonly nodeName: string;
   readonly memoryCapacity = totalmem();
@@ -64,8 +66,6 @@ export class NodeContext {
   readonly oomFloor: number;
   readonly eviction?: EvictionOptions;
   readonly network?: PodNetwork;
-  /** The containers' log pipes, made in batches (see kernel/fifo.ts). */
-  readonly fifos: FifoPool;
   /** Called when a pod's addresses appear or go (the agent refreshes NetworkPolicy). */
   onNetworkChange: () => void = () => undefined;
   configMaps = new Map<string, ConfigMap>();
@@ -80,8 +80,9 @@ export class NodeContext {
     // with setsid itself (no wrapper script: one exec of sh and setsid less per container).
     // One small process forks the helpers (see kernel/plan/spawner.ts).
     this.spawner = new HelperSpawner(real, (m) => opts.log?.(m));
+    this.run = openRunDir(opts.dataDir, (m) => opts.log?.(m));
     this.runtime = new Runtime({
-      root: join(opts.dataDir, 'node-runtime'),
+      root: join(this.run.path, 'node-runtime'),
       helperPath: real,
       helperSession: true,
       spawner: this.spawner,
@@ -93,8 +94,7 @@ export class NodeContext {
     this.driver = openCgroups({ ...(cgroupRoot ? { root: cgroupRoot } : {}), helper: real });
     this.cgroups = new NodeCgroups(this.driver);
     this.images = new ImageStore(opts.dataDir);
-    this.store = new PodStore(opts.dataDir);
-    this.fifos = new FifoPool(join(opts.dataDir, 'fifo-pool'));
+    this.store = new PodStore(opts.dataDir, this.run.path);
     if (opts.network) this.network = new PodNetwork(opts.dataDir, opts.network, (m) => this.log(m));
     this.backoff = opts.backoffBaseMs ? backoffFor(opts.backoffBaseMs) : DEFAULT_BACKOFF;
     this.nodeName = opts.nodeName ?? readHostname();

@@ -264,7 +264,7 @@ async function attach(
   const wantIn = p.get('stdin') === '1';
   if (wantIn && !spec?.stdin) throw new Error(noStdin(ctr));
   // stdin: what the client sends goes into the container's stdin pipe (stdin.ts) until it ends.
-  const input = wantIn ? attachStdin(id, join(w.dir, 'bundles', id), !!spec?.stdinOnce) : undefined;
+  const input = wantIn ? attachStdin(id, join(w.stateDir, 'bundles', id), !!spec?.stdinOnce) : undefined;
   const file = instanceLog(agent.logDir(w, ctr), w.pod.metadata.name, containerStatus(w, ctr), false);
   // From now on: what the log holds already is not attach's to show.
   const log = file ? new LogTail(file, statSync(file).size) : undefined;

@@ -34,7 +34,9 @@ const msg = (e: unknown): string => (e instanceof Error ? e.message : String(e))
 
 export class PodWorker {
   readonly uid: string;
+  /** On disk (pod.json, volumes, logs) and on the agent's tmpfs (bundles, /etc files, /dev/shm). */
   readonly dir: string;
+  readonly stateDir: string;
   private rec: PodRecord;
   private ctrs: Ctr[];
   private sandbox?: Running;
@@ -53,6 +55,7 @@ export class PodWorker {
   ) {
     this.uid = pod.metadata.uid;
     this.dir = ctx.store.dir(this.uid);
+    this.stateDir = ctx.store.runDir(this.uid);
     this.rec = rec ?? {
       uid: this.uid,
       key: `${pod.metadata.namespace}/${pod.metadata.name}`,
@@ -137,7 +140,7 @@ export class PodWorker {
     }
     const sandboxPid = this.sandbox!.rec.pid;
     const podIP = this.rec.sandbox?.ips?.[0];
-    const etc = writeEtcFiles(this.pod, this.dir, this.ctx.nodeName, podIP);
+    const etc = writeEtcFiles(this.pod, this.stateDir, this.ctx.nodeName, podIP);
     const fields = { pod: this.pod, nodeName: this.ctx.nodeName, ...(podIP ? { podIP } : {}) };
     let volumes: Map<string, string>;
     for (;;) {
@@ -152,7 +155,7 @@ export class PodWorker {
         if (this.stopping) return;
       }
     }
-    const shm = await podShm(this.pod, this.dir, this.ctx.spawner);
+    const shm = await podShm(this.pod, this.stateDir, this.ctx.spawner);
     const launch = { sandboxPid, podCgroup: this.podCgroup, etc, shm, volumes, fields };
     const policy = this.pod.spec.restartPolicy ?? 'Always';
     for (const c of this.ctrs.filter((x) => x.init)) {
@@ -184,7 +187,7 @@ export class PodWorker {
       this.sandbox = await adoptInstance(
         this.ctx,
         { ...sb, startedAt: '', log: '' },
-        join(this.dir, 'bundles', sb.id),
+        join(this.stateDir, 'bundles', sb.id),
       );
       if (this.sandbox) return;
     }
@@ -201,7 +204,7 @@ export class PodWorker {
     }
     // An attachment left by an ADD cut short (same sandbox id) goes before the new ADD.
     if (this.needsNetwork) await this.ctx.network!.teardown(sandboxId(this.pod));
-    this.sandbox = await startSandbox(this.ctx, this.pod, this.dir);
+    this.sandbox = await startSandbox(this.ctx, this.pod, this.stateDir);
     const r = this.sandbox.rec;
     this.rec.sandbox = { id: r.id, pid: r.pid, pidStartTime: r.pidStartTime, helperPid: r.helperPid };
     this.save();
@@ -253,7 +256,7 @@ export class PodWorker {
     const log = join(this.dir, c.name, `${n}.log`);
     mkdirSync(join(this.dir, c.name), { recursive: true });
     pruneInstanceLogs(join(this.dir, c.name), n);
-    const bundle = join(this.dir, 'bundles', id);
+    const bundle = join(this.stateDir, 'bundles', id);
     const stdin = c.c.stdin ? await openContainerStdin(this.ctx, id, bundle, !!c.c.stdinOnce) : undefined;
     let r: Running;
     try {
@@ -273,7 +276,7 @@ export class PodWorker {
     let r: Running | undefined;
     const adopted = !!c.rec.current;
     if (c.rec.current) {
-      r = await adoptInstance(this.ctx, c.rec.current, join(this.dir, 'bundles', c.rec.current.id));
+      r = await adoptInstance(this.ctx, c.rec.current, join(this.stateDir, 'bundles', c.rec.current.id));
       if (!r) {
         c.rec.lastTerminated = {
           exitCode: 137,
@@ -314,7 +317,7 @@ export class PodWorker {
     if (this.detached) return undefined;
     const oom = (await this.ctx.cgroups.oomKills(`${this.podCgroup}/${r.rec.id}`)) > 0;
     releaseContainerStdin(r.rec.id);
-    await cleanupInstance(this.ctx, r, join(this.dir, 'bundles', r.rec.id));
+    await cleanupInstance(this.ctx, r, join(this.stateDir, 'bundles', r.rec.id));
     const exitCode = code ?? 137;
     const t: ContainerStateTerminated = {
       exitCode,
@@ -400,7 +403,7 @@ export class PodWorker {
     await this.done;
     await this.stopSandbox();
     await teardownVolumes(this.dir, this.ctx.spawner);
-    await teardownShm(this.dir, this.ctx.spawner);
+    await teardownShm(this.stateDir, this.ctx.spawner);
     await this.ctx.cgroups.removePod(this.podCgroup).catch((e) => this.ctx.log(`pod cgroup: ${msg(e)}`));
     this.ctx.store.remove(this.uid);
   }
@@ -427,7 +430,7 @@ export class PodWorker {
     await this.done;
     await this.stopSandbox();
     await teardownVolumes(this.dir, this.ctx.spawner);
-    await teardownShm(this.dir, this.ctx.spawner);
+    await teardownShm(this.stateDir, this.ctx.spawner);
   }
 
   private async stopSandbox(): Promise<void> {
@@ -439,7 +442,7 @@ export class PodWorker {
     if (this.sandbox) {
       await this.ctx.runtime.kill(this.sandbox.rec.id, 'SIGKILL', { all: true }).catch(() => undefined);
       await this.sandbox.exited;
-      await cleanupInstance(this.ctx, this.sandbox, join(this.dir, 'bundles', this.sandbox.rec.id));
+      await cleanupInstance(this.ctx, this.sandbox, join(this.stateDir, 'bundles', this.sandbox.rec.id));
     } else if (this.rec.sandbox) {
       await this.ctx.runtime.delete(this.rec.sandbox.id, { force: true }).catch(() => undefined);
     }

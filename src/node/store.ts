@@ -1,6 +1,8 @@
 // What the agent remembers of each pod under <dataDir>/pods/<uid>/pod.json, so a restarted agent
 // can re-adopt its pods: the manifest, the sandbox, and per container the running instance (its
-// runtime id, PID and start time, the helper that waits for it) and the last termination.
+// runtime id, PID and start time, the helper that waits for it) and the last termination. The
+// pod's directory there also holds its volumes and logs; its runtime state (bundles, /etc files,
+// /dev/shm) is in <run>/pods/<uid> on the agent's tmpfs (run-dir.ts).
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerStateTerminated, Pod } from './types.js';
@@ -40,11 +42,18 @@ export interface PodRecord {
 
 export class PodStore {
   readonly root: string;
-  constructor(dataDir: string) {
+  private readonly runRoot: string;
+  constructor(dataDir: string, runDir: string) {
     this.root = join(dataDir, 'pods');
+    this.runRoot = join(runDir, 'pods');
   }
+  /** On disk: pod.json, volumes, logs. */
   dir(uid: string): string {
     return join(this.root, uid);
+  }
+  /** On the agent's tmpfs: bundles, /etc/hosts, hostname, resolv.conf, the /dev/shm mount point. */
+  runDir(uid: string): string {
+    return join(this.runRoot, uid);
   }
   save(r: PodRecord): void {
     const d = this.dir(r.uid);
@@ -75,6 +84,7 @@ export class PodStore {
     }
   }
   remove(uid: string): void {
+    rmSync(this.runDir(uid), { recursive: true, force: true });
     rmSync(this.dir(uid), { recursive: true, force: true });
   }
 }
