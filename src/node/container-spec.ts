@@ -181,7 +181,7 @@ export function containerSpec(input: ContainerSpecInput): Spec {
 }
 
 /** The pause process: owns the pod's network, IPC, UTS (and shared PID) namespaces. Read-only
- *  busybox rootfs shared by all pods, no capabilities, sleeps until killed. */
+ *  busybox rootfs shared by all pods, no capabilities, waits until stopped. */
 export function pauseSpec(pod: Pod, rootfs: string, cgroupsPath: string, hostname: string): Spec {
   // The helper's own process pauses (PAUSE_ANNOTATION): no sleep binary to exec; args describe it.
   const spec = defaultSpec({ args: ['/pause'], terminal: false, hostname });
@@ -201,17 +201,13 @@ export function pauseSpec(pod: Pod, rootfs: string, cgroupsPath: string, hostnam
   spec.linux!.namespaces = ns;
   spec.linux!.cgroupsPath = cgroupsPath;
   spec.linux!.seccomp = defaultSeccomp([]);
-  // Only what sleep needs: a minimal /dev (its tmpfs and nodes; no pts, shm or mqueue, which are
-  // each container's own), no /sys (hostNetwork cannot mount it).
-  const unneeded = new Set(['/sys', '/sys/fs/cgroup', '/dev/pts', '/dev/shm', '/dev/mqueue']);
-  spec.mounts = (spec.mounts ?? []).filter((m) => !unneeded.has(m.destination));
-  if (s.hostPID || !s.shareProcessNamespace)
-    spec.mounts = spec.mounts.filter((m) => m.destination !== '/proc');
-  // Masked and read-only paths only where a /proc is mounted (every default one is in /proc or
-  // /sys): no mount attempts over directories of the image.
-  const mounted = (p: string) => spec.mounts!.some((m) => p.startsWith(`${m.destination}/`));
-  spec.linux!.maskedPaths = (spec.linux!.maskedPaths ?? []).filter(mounted);
-  spec.linux!.readonlyPaths = (spec.linux!.readonlyPaths ?? []).filter(mounted);
+  // It never execs, so it needs no /dev, /proc or /sys of its own: no mounts, device nodes or
+  // masked paths. Nor may it have them: with a shared PID namespace the containers reach its root
+  // as /proc/1/root, where a /proc of its own would bypass their masked paths.
+  spec.mounts = [];
+  spec.linux!.devices = [];
+  spec.linux!.maskedPaths = [];
+  spec.linux!.readonlyPaths = [];
   spec.annotations = {
     [PAUSE_ANNOTATION]: 'true',
     'io.kubernetes.cri.container-type': 'sandbox',

@@ -219,6 +219,8 @@ export const LOOPBACK_ANNOTATION = 'io.corral.network.loopback';
  */
 export const PAUSE_ANNOTATION = 'io.corral.process.pause';
 
+const isPause = (spec: Spec): boolean => spec.annotations?.[PAUSE_ANNOTATION] === 'true';
+
 /** The plan for `create`: a new container from its config. */
 export function buildCreatePlan(spec: Spec, o: CreatePlanOptions): Plan {
   const process = spec.process;
@@ -247,7 +249,8 @@ export function buildCreatePlan(spec: Spec, o: CreatePlanOptions): Plan {
   plan.push({ op: 'rootfs', path: rootfsPath(spec, o.bundle) });
   plan.push(...rootfsMountRecord(spec));
   plan.push(...mountRecords(spec, o));
-  plan.push(...deviceRecords(spec));
+  // A pause never execs: it needs no device nodes (which would land in its shared, read-only root).
+  if (!isPause(spec)) plan.push(...deviceRecords(spec));
   plan.push(...sysctlRecords(spec));
   for (const h of spec.hooks?.createContainer ?? [])
     plan.push({ op: 'hook', stage: 'createContainer', hook: hookSpec(h) });
@@ -256,7 +259,7 @@ export function buildCreatePlan(spec: Spec, o: CreatePlanOptions): Plan {
   for (const p of spec.linux?.readonlyPaths ?? []) plan.push({ op: 'readonly-path', path: p });
   if (spec.root?.readonly) plan.push({ op: 'rootfs-readonly' });
   plan.push(...processRecords(process, o));
-  if (spec.annotations?.[PAUSE_ANNOTATION] === 'true') plan.push({ op: 'pause' });
+  if (isPause(spec)) plan.push({ op: 'pause' });
   if (o.execFifo) plan.push({ op: 'exec-fifo', path: o.execFifo });
   for (const h of spec.hooks?.startContainer ?? [])
     plan.push({ op: 'hook', stage: 'startContainer', hook: hookSpec(h) });

@@ -3,7 +3,7 @@
 // namespace, and another pod sees none of it. The kubelet's cgroup tree holds them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRoot, logText, nodeInstance, nsOf, pod, waitFor } from './support.js';
 
@@ -62,6 +62,15 @@ test(
     }
     assert.notEqual(nsOf(server, 'mnt'), nsOf(client, 'mnt'));
     assert.notEqual(nsOf(server, 'pid'), nsOf(client, 'pid'));
+    // The pause is the helper's own process (no exec), in a mount namespace with only its
+    // read-only root: no /proc, /dev or /sys of its own.
+    assert.equal(readFileSync(`/proc/${pause}/comm`, 'utf8').trim(), 'pause');
+    const pauseMounts = readFileSync(`/proc/${pause}/mountinfo`, 'utf8').trim().split('\n');
+    assert.deepEqual(
+      pauseMounts.map((l) => l.split(' ')[4]),
+      ['/'],
+    );
+    assert.match(pauseMounts[0]!.split(' ')[5]!, /^ro\b/);
 
     // The other pod: its own namespaces, and its ps sees only its own processes.
     const other = await waitFor(
@@ -84,7 +93,6 @@ test(
     assert.ok(existsSync(ctrCg), ctrCg);
 
     // CRI log format.
-    const { readFileSync } = await import('node:fs');
     const raw = readFileSync(join(n.dataDir, 'pods', uid, 'client', '0.log'), 'utf8');
     assert.match(raw, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z stdout F hello-from-server$/m);
     // wget's retries before httpd listened went to stderr, tagged as such.

@@ -22,6 +22,8 @@ function cli(t: { after: (fn: () => void) => void }) {
       let err = '';
       c.stdout.on('data', (d) => (out += d));
       c.stderr.on('data', (d) => (err += d));
+      // A verb the front does itself may be over before its stdin is written to.
+      c.stdin.on('error', () => undefined);
       c.stdin.end(input ?? '');
       // Wait for 'exit' (not 'close'): a detached container may keep inherited pipes open.
       c.on('exit', (code) => setTimeout(() => res({ code, out, err }), 20));

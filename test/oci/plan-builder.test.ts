@@ -1,6 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LOOPBACK_ANNOTATION, buildCreatePlan, buildExecPlan } from '../../src/oci/plan-builder.js';
+import {
+  LOOPBACK_ANNOTATION,
+  PAUSE_ANNOTATION,
+  buildCreatePlan,
+  buildExecPlan,
+} from '../../src/oci/plan-builder.js';
 import { defaultSpec } from '../../src/oci/defaults/spec-template.js';
 import { MS, parseMountOptions } from '../../src/oci/mappings/mount-options.js';
 import { capMask, capNames } from '../../src/oci/mappings/capabilities.js';
@@ -444,4 +449,22 @@ test('a mount at / must be one filesystem without flags, in a new mount namespac
     }),
     /mounts\[0\]: .*new mount namespace/,
   );
+});
+
+test('the pause annotation: a pause record instead of an exec, and no device nodes', () => {
+  const plain = buildCreatePlan(base(), opts);
+  assert.ok(find(plain, 'device').length > 0 && !ops(plain).includes('pause'));
+  const s = base();
+  s.annotations = { [PAUSE_ANNOTATION]: 'true' };
+  const p = buildCreatePlan(s, opts);
+  assert.ok(ops(p).includes('pause'));
+  assert.deepEqual(find(p, 'device'), []);
+  assert.deepEqual(find(p, 'symlink'), []);
+  // The args stay (a description); only `true` counts.
+  assert.deepEqual(
+    find(p, 'arg').map((r) => r.value),
+    ['sh', '-c', 'echo hi'],
+  );
+  s.annotations = { [PAUSE_ANNOTATION]: 'yes' };
+  assert.ok(!ops(buildCreatePlan(s, opts)).includes('pause'));
 });

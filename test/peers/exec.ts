@@ -39,6 +39,8 @@ export function execProgram(
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr });
     });
+    // A program that does not read its stdin may be gone before it is written to.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(opts.input ?? '');
   });
 }
