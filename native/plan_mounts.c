@@ -42,6 +42,23 @@ static int mkdir_all_in_root(const char *what, const char *path, int last_is_fil
    * (a missing component to create, a dangling link, its own error messages). */
   int fast = open_in_root(path, O_PATH);
   if (fast >= 0) return fast;
+  /* Often only the last component is missing (a mount point in a tmpfs just mounted: /dev/pts,
+   * /sys/fs/cgroup/cpu): its parent resolved in one call, it is made there. Anything else (a
+   * dangling link in its place, a missing parent) is the walk's. */
+  const char *slash = strrchr(path, '/');
+  const char *base = slash ? slash + 1 : path;
+  if (errno == ENOENT && *base && strcmp(base, ".") && strcmp(base, "..") && strlen(path) < PATH_MAX) {
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 0, path);
+    int parent = open_in_root(dir, O_PATH | O_DIRECTORY);
+    if (parent >= 0) {
+      int rc = last_is_file ? openat(parent, base, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644)
+                            : mkdirat(parent, base, 0755);
+      if (rc >= 0 && last_is_file) close(rc);
+      close(parent);
+      if (rc >= 0 && (fast = open_in_root(path, O_PATH)) >= 0) return fast;
+    }
+  }
   char prefix[PATH_MAX] = "";  /* resolved so far, free of symlinks, relative to the rootfs */
   char rest[PATH_MAX * 2];     /* components still to walk */
   snprintf(rest, sizeof rest, "%s", path);
