@@ -255,12 +255,34 @@ __attribute__((noreturn)) static void wait_container(struct plan *p, struct lrea
   _exit(WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status));
 }
 
+/* `cgroup-procs PATH REQUIRED`: the child's pid written to each cgroup.procs as TypeScript's
+ * first `go` passes (it made the cgroup meanwhile), before the child goes on: one open, write and
+ * close each here, where a caller in Node paid thread-pool round trips for every one of the
+ * hierarchies of a cgroup v1 host. A failing optional one (the hybrid host's cgroup2 tree) is
+ * skipped. */
+static void join_cgroups(struct plan *p, pid_t pid) {
+  char num[32];
+  int len = snprintf(num, sizeof num, "%d", pid);
+  for (int i = 0; i < p->n; i++) {
+    struct rec *r = &p->recs[i];
+    if (strcmp(r->f[0], "cgroup-procs")) continue;
+    int fd = open(r->f[1], O_WRONLY | O_CLOEXEC);
+    int ok = fd >= 0 && write(fd, num, (size_t)len) == len;
+    int e = errno;
+    if (fd >= 0) close(fd);
+    if (!ok && num_field(r, 2, 10)) {
+      errno = e;
+      die_errno("cgroup-procs %s", r->f[1]);
+    }
+  }
+}
+
 /* Relay between TypeScript (sync socket) and the child (private socket) until `created`. */
 __attribute__((noreturn)) static void relay(struct plan *p, int syncfd, int chanfd) {
   struct lreader sr, cr;
   lr_init(&sr, syncfd);
   lr_init(&cr, chanfd);
-  int got_error = 0;
+  int got_error = 0, joined = 0;
   for (;;) {
     struct pollfd fds[2] = {{.fd = syncfd, .events = POLLIN}, {.fd = chanfd, .events = POLLIN}};
     if (poll(fds, 2, -1) < 0) {
@@ -276,6 +298,10 @@ __attribute__((noreturn)) static void relay(struct plan *p, int syncfd, int chan
           kill(g_child_pid, SIGKILL);
           waitpid(g_child_pid, NULL, 0);
           _exit(1);
+        }
+        if (!joined && !strcmp(line, "go")) {
+          join_cgroups(p, g_child_pid);
+          joined = 1;
         }
         /* `go` and `state JSON` are for the child; it knows what to expect when */
         if (send_raw(chanfd, line, strlen(line)) < 0 || send_raw(chanfd, "\n", 1) < 0) {

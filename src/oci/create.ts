@@ -117,6 +117,8 @@ export async function create(
         allowTerminalWithoutSocket: !detached,
         terminalRelay: detached ? undefined : relayPlanOption(spec.process!, o),
         cgroup: mgr ? { mode: mgr.mode, dirs: mgr.dirs() } : undefined,
+        // The helper joins the process to the cgroup as our `go` (after onPid) passes it.
+        cgroupProcs: mgr?.procsFiles(),
       });
       const state = (status: ContainerStatus): OciState => store.ociState(r, status);
       rt.log('debug', `create ${id}: plan ready, starting the helper`);
@@ -132,7 +134,6 @@ export async function create(
           r.pidStartTime = procStat(pid)?.startTime;
           await made;
           if (mgr) rt.log('debug', `create ${id}: cgroup ${mgr.path} made`);
-          await mgr?.addProcess(pid);
           store.save(r);
         },
         onPrestart: async () => {

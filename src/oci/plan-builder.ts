@@ -40,6 +40,8 @@ export interface CreatePlanOptions extends ProcessPlanOptions, MountPlanOptions 
   execFifo?: string;
   noPivot?: boolean;
   cgroup?: CgroupMountInfo;
+  /** The cgroup.procs files the helper puts the process in when the cgroup is made (its `go`). */
+  cgroupProcs?: { path: string; required: boolean }[];
 }
 
 export interface ExecPlanOptions extends ProcessPlanOptions {
@@ -227,6 +229,7 @@ export function buildCreatePlan(spec: Spec, o: CreatePlanOptions): Plan {
   if (!process) throw new OciError('is required to create a container', 'process');
   if (!isAbsolute(o.bundle)) throw new OciError(`bundle path must be absolute (got "${o.bundle}")`);
   const plan: Plan = [...namespaceRecords(spec), ...parentRecords(spec, process, o)];
+  for (const c of o.cgroupProcs ?? []) plan.push({ op: 'cgroup-procs', ...c });
 
   if (process.oomScoreAdj !== undefined) plan.push({ op: 'oom-score-adj', value: process.oomScoreAdj });
   if (spec.hostname !== undefined) {

@@ -468,3 +468,19 @@ test('the pause annotation: a pause record instead of an exec, and no device nod
   s.annotations = { [PAUSE_ANNOTATION]: 'yes' };
   assert.ok(!ops(buildCreatePlan(s, opts)).includes('pause'));
 });
+
+test('cgroup.procs files become cgroup-procs records for the parent', () => {
+  const p = buildCreatePlan(base(), {
+    ...opts,
+    cgroupProcs: [
+      { path: '/sys/fs/cgroup/pids/c/cgroup.procs', required: true },
+      { path: '/sys/fs/cgroup/unified/c/cgroup.procs', required: false },
+    ],
+  });
+  assert.deepEqual(find(p, 'cgroup-procs'), [
+    { op: 'cgroup-procs', path: '/sys/fs/cgroup/pids/c/cgroup.procs', required: true },
+    { op: 'cgroup-procs', path: '/sys/fs/cgroup/unified/c/cgroup.procs', required: false },
+  ]);
+  assert.match(encodePlan(p), /^cgroup-procs\t\/sys\/fs\/cgroup\/unified\/c\/cgroup.procs\t0$/m);
+  assert.deepEqual(find(buildCreatePlan(base(), opts), 'cgroup-procs'), []);
+});

@@ -103,6 +103,9 @@ export interface CgroupManager {
   /** Create the directories (enabling controllers in ancestors on v2) and apply `resources`. */
   create(resources?: LinuxResources): Promise<void>;
   addProcess(pid: number): Promise<void>;
+  /** The cgroup.procs files addProcess writes (for the helper to write itself), in its order;
+   *  `required: false` for one whose failure addProcess ignores. */
+  procsFiles(): { path: string; required: boolean }[];
   /** Apply (or change, for a running container) the limits. Fails with a CgroupError naming the field. */
   update(resources: LinuxResources): Promise<void>;
   stats(): Promise<CgroupStats>;

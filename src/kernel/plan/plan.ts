@@ -57,6 +57,7 @@ export type PlanRecord =
   | { op: 'rootfs-readonly' }
   | { op: 'loopback-up' }
   | { op: 'pause' }
+  | { op: 'cgroup-procs'; path: string; required: boolean }
   | { op: 'rlimit'; resource: number; soft: bigint | -1; hard: bigint | -1 }
   | { op: 'console-socket'; path: string }
   | { op: 'terminal-relay'; rows: number; cols: number; stdin: boolean }
@@ -166,6 +167,8 @@ function fields(r: PlanRecord): (string | number | bigint)[] {
       return [r.op, r.resource, r.soft, r.hard];
     case 'preserve-fds':
       return [r.op, r.count];
+    case 'cgroup-procs':
+      return [r.op, r.path, r.required ? 1 : 0];
     case 'terminal-relay':
       return [r.op, r.rows, r.cols, r.stdin ? 1 : 0];
     case 'user':

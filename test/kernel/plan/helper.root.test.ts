@@ -423,6 +423,18 @@ test('errors name the failing record; the container process does not survive', o
     runPlan(basePlan(rootfs, ['true'], { extra: [{ op: 'cwd', path: '/nonexistent' }] })),
     (e: unknown) => e instanceof HelperError && e.step === 'cwd',
   );
+  // The cgroup join at `go`: a required cgroup.procs that fails is the error; an optional one is skipped.
+  const procs = (required: boolean): PlanRecord[] => [
+    { op: 'cgroup-procs', path: '/nonexistent-cgroup/cgroup.procs', required },
+  ];
+  await assert.rejects(
+    runPlan(basePlan(rootfs, ['true'], { extra: procs(true) })),
+    (e: unknown) =>
+      e instanceof HelperError &&
+      e.step === 'cgroup-procs' &&
+      /^cgroup-procs \/nonexistent-cgroup\/cgroup.procs: No such file or directory/.test(e.message),
+  );
+  assert.equal((await runPlan(basePlan(rootfs, ['true'], { extra: procs(false) }))).code, 0);
   // a failing onPid aborts: the waiting child is killed with the helper
   let seen = 0;
   await assert.rejects(

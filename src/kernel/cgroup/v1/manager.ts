@@ -113,6 +113,11 @@ export class V1Manager implements CgroupManager {
     }
   }
 
+  procsFiles(): { path: string; required: boolean }[] {
+    const unified = this.dir('unified');
+    return this.uniqueDirs().map((d) => ({ path: join(d, 'cgroup.procs'), required: d !== unified }));
+  }
+
   async addProcess(pid: number): Promise<void> {
     for (const d of this.uniqueDirs()) {
       const path = join(d, 'cgroup.procs');

@@ -178,6 +178,10 @@ export class V2Manager implements CgroupManager {
     return undefined;
   }
 
+  procsFiles(): { path: string; required: boolean }[] {
+    return [{ path: join(this.dir, 'cgroup.procs'), required: true }];
+  }
+
   async addProcess(pid: number): Promise<void> {
     const path = join(this.dir, 'cgroup.procs');
     try {
