@@ -16,6 +16,7 @@
 import { join } from 'node:path';
 import type { ContainerNetwork } from '../network/container-network.js';
 import { Runtime } from '../oci/runtime.js';
+import type { PrespawnedHelper } from '../oci/kernel.js';
 import type {
   ContainerView,
   EngineContext,
@@ -89,8 +90,13 @@ export class Engine implements EngineContext {
    * Prepare the root filesystem, write the OCI config and start the container with `stdio`;
    * this process becomes its waiter (call finish()). On failure everything is removed again.
    */
-  start(id: string, stdio: Stdio, terminal?: TerminalRequest): Promise<number> {
-    return startContainer(this, id, stdio, terminal);
+  start(
+    id: string,
+    stdio: Stdio,
+    terminal?: TerminalRequest,
+    prespawned?: PrespawnedHelper,
+  ): Promise<number> {
+    return startContainer(this, id, stdio, terminal, prespawned);
   }
 
   /**
@@ -116,16 +122,24 @@ export class Engine implements EngineContext {
     onStarted?: (id: string, pid: number) => void,
     terminal?: TerminalRequest,
   ): Promise<RunResult> {
-    const rec = await this.create(req);
-    // Kept unless the container goes with its exit (--rm). With -t what is relayed is the pty's
-    // output (the helper relays it to its stdout), logged as podman's conmon logs it.
-    const out = rec.run.rm
-      ? undefined
-      : await openOutputLog(this.store.dir(rec.id), this.store.logPath(rec.id), stdio);
+    // With --rm the helper gets this stdio as it is: it starts now and seals itself (a copy and
+    // an exec) while the image is resolved and its plan made. (Not with -t, whose pty is relayed,
+    // nor with a bridge network, which attaches between create and start.)
+    const early =
+      req.rm && !terminal && req.network !== 'bridge' ? await this.runtime.prespawn(stdio, false) : undefined;
+    let rec: ContainerRecord;
+    let out: Awaited<ReturnType<typeof openOutputLog>> | undefined;
     let pid: number;
     try {
-      pid = await this.start(rec.id, out?.stdio ?? stdio, terminal);
+      rec = await this.create(req);
+      // Kept unless the container goes with its exit (--rm). With -t what is relayed is the pty's
+      // output (the helper relays it to its stdout), logged as podman's conmon logs it.
+      out = rec.run.rm
+        ? undefined
+        : await openOutputLog(this.store.dir(rec.id), this.store.logPath(rec.id), stdio);
+      pid = await this.start(rec.id, out?.stdio ?? stdio, terminal, early);
     } finally {
+      early?.cancel();
       out?.handedOver();
     }
     onStarted?.(rec.id, pid);

@@ -4,6 +4,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CreateOptions } from '../oci/runtime.js';
+import type { PrespawnedHelper } from '../oci/kernel.js';
 import type { TerminalRelayOptions } from '../oci/terminal.js';
 import type { EngineContext, Stdio } from './context.js';
 import { hostsFile } from './create.js';
@@ -20,6 +21,7 @@ export async function startContainer(
   id: string,
   stdio: Stdio,
   terminal?: TerminalRequest,
+  prespawned?: PrespawnedHelper,
 ): Promise<number> {
   const { store, runtime } = ctx;
   const rec = ctx.records.get(id) ?? store.load(id);
@@ -74,7 +76,9 @@ export async function startContainer(
       await runtime.start(id);
     } else {
       // Nothing to do in between: one step, no exec fifo to make, open and remove.
-      pid = (await runtime.createStarted(id, dir, { ...createOpts, spec })).pid;
+      pid = (
+        await runtime.createStarted(id, dir, { ...createOpts, spec, ...(prespawned ? { prespawned } : {}) })
+      ).pid;
     }
     trace('runtime started');
     store.patchState(id, {

@@ -128,6 +128,7 @@ export async function create(
         detached: detached || !!rt.opts.helperSession,
         helper: rt.opts.helperPath,
         spawner: rt.opts.spawner,
+        prespawned: o.prespawned,
         onPid: async (pid) => {
           rt.log('debug', `create ${id}: helper reported pid ${pid}`);
           r.pid = pid;

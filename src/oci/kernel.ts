@@ -7,7 +7,7 @@ import type { CgroupDriver } from '../kernel/cgroup/types.js';
 import { OciError } from './errors.js';
 import type { Seccomp } from './spec.js';
 
-export type { StartPlanOptions, StartedPlan, StdioSpec } from '../kernel/plan/helper.js';
+export type { PrespawnedHelper, StartPlanOptions, StartedPlan, StdioSpec } from '../kernel/plan/helper.js';
 
 /**
  * 32-bit FNV-1a of a string's length and every 7th UTF-16 unit, hex: a file name, never trusted

@@ -9,7 +9,7 @@ import { loadBundle } from './bundle.js';
 import { RuntimeCore } from './core.js';
 import { features, type Features } from './features.js';
 import * as lifecycle from './lifecycle.js';
-import type { StdioSpec } from './kernel.js';
+import type { PrespawnedHelper, StdioSpec } from './kernel.js';
 import type { ContainerStatus, OciState, Process, Spec } from './spec.js';
 import type { TerminalRelay } from './terminal.js';
 import type { StateStore } from './state.js';
@@ -62,6 +62,8 @@ export interface CreateOptions {
    * validated.
    */
   spec?: Spec;
+  /** A helper already started with `stdio` and this create's `detached` (see prespawnHelper). */
+  prespawned?: PrespawnedHelper;
 }
 
 /** What create reports of the process it made. */
@@ -124,6 +126,23 @@ export class Runtime {
     // Open the cgroup driver (its own chunk) while create's modules load.
     void this.#core.cgroups();
     return (await import('./create.js')).create(this.#core, id, bundle, o, true);
+  }
+
+  /**
+   * Start the helper of a coming create/createStarted now, with the stdio and `detached` it will
+   * pass (CreateOptions.prespawned): it seals itself while the caller prepares the container.
+   */
+  async prespawn(
+    stdio: [StdioSpec, StdioSpec, StdioSpec],
+    detached: boolean,
+  ): Promise<PrespawnedHelper | undefined> {
+    const { prespawnHelper } = await import('../kernel/plan/helper.js');
+    const o = this.#core.opts;
+    return prespawnHelper({
+      stdio,
+      detached: detached || !!o.helperSession,
+      ...(o.helperPath ? { helper: o.helperPath } : {}),
+    });
   }
 
   /**

@@ -78,6 +78,9 @@ export interface StartPlanOptions {
   /** Start the helper through this spawner when the stdio allows it ('ignore' or paths, no
    *  preserved fds); child_process.spawn otherwise. */
   spawner?: HelperSpawner;
+  /** A helper prespawnHelper started with this stdio and `detached` (no preserved fds): used
+   *  instead of starting one. */
+  prespawned?: PrespawnedHelper;
 }
 
 export interface HelperExit {
@@ -153,6 +156,43 @@ function spawnHelper(
   }
 }
 
+/**
+ * A helper started before its plan is ready: it seals itself (copies its binary to a sealed
+ * memfd and re-execs that) and waits for the plan while the caller resolves the image and builds
+ * the plan, work a short-lived caller (`corral run`) otherwise has on its critical path after it.
+ */
+export interface PrespawnedHelper {
+  /** For startPlan: the helper and its sync socket, once (later calls: undefined). */
+  take(): { child: HelperProcess; sync: SyncSocket } | undefined;
+  /** Not needed after all (unless taken): the helper exits on the closed socket, quietly. */
+  cancel(): void;
+}
+
+export function prespawnHelper(
+  opts: Pick<StartPlanOptions, 'stdio' | 'detached' | 'helper' | 'env'>,
+): PrespawnedHelper | undefined {
+  let h: { child: HelperProcess; sync: SyncSocket | null };
+  try {
+    h = spawnHelper(opts, []);
+  } catch {
+    return undefined; // startPlan will try again and report why
+  }
+  const { child, sync } = h;
+  if (!sync) {
+    child.kill('SIGKILL');
+    return undefined;
+  }
+  let taken = false;
+  return {
+    take: () => (taken ? undefined : ((taken = true), { child, sync })),
+    cancel: () => {
+      if (taken) return;
+      taken = true;
+      sync.end();
+    },
+  };
+}
+
 /** Run a plan: resolves once the helper reports `created` (the process then waits on the exec
  *  fifo, or runs). Rejects with a HelperError naming the failed step; on any failure the helper
  *  and the container process are killed. */
@@ -169,7 +209,7 @@ export function startPlan(plan: Plan, opts: StartPlanOptions): Promise<StartedPl
   let child: HelperProcess;
   let sync: SyncSocket | null;
   try {
-    ({ child, sync } = spawnHelper(opts, preserve));
+    ({ child, sync } = (!preserve.length && opts.prespawned?.take()) || spawnHelper(opts, preserve));
   } catch (e) {
     return Promise.reject(new HelperError('spawn', `cannot start corral-helper: ${(e as Error).message}`));
   }

@@ -5,7 +5,12 @@ import { execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempBundleDir } from '../../support/busybox-rootfs.js';
-import { HelperError, startPlan, type StartPlanOptions } from '../../../src/kernel/plan/helper.js';
+import {
+  HelperError,
+  prespawnHelper,
+  startPlan,
+  type StartPlanOptions,
+} from '../../../src/kernel/plan/helper.js';
 import type { Plan, PlanRecord } from '../../../src/kernel/plan/plan.js';
 import { compileSeccomp } from '../../../src/kernel/seccomp/compile.js';
 
@@ -587,6 +592,32 @@ test('pause: no exec; PID 1 named pause reaps orphans and ends with 0 on SIGTERM
   process.kill(pid, 'SIGTERM');
   const e = await started.exited;
   assert.equal(e.code, 0);
+});
+
+test('a helper started ahead of its plan runs it; one not needed exits quietly', opts, async (t) => {
+  const rootfs = bundle(t);
+  const stdio: StartPlanOptions['stdio'] = ['ignore', 'pipe', 'pipe'];
+  const early = prespawnHelper({ stdio, detached: false })!;
+  const r = await runPlan(basePlan(rootfs, ['sh', '-c', 'echo early; exit 7']), { prespawned: early });
+  assert.equal(r.code, 7);
+  assert.equal(r.stdout, 'early\n');
+  assert.equal(early.take(), undefined, 'handed out once');
+
+  const cancelled = prespawnHelper({ stdio, detached: false })!;
+  cancelled.cancel();
+  assert.equal(cancelled.take(), undefined, 'a cancelled helper is not handed out');
+
+  // What cancel() does: the sync socket closes before any plan; the helper ends with 0, silent.
+  const unused = prespawnHelper({ stdio, detached: false })!;
+  const { child, sync } = unused.take()!;
+  const cp = child as ChildProcess;
+  let output = '';
+  cp.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  cp.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((res) => cp.once('close', (code) => res(code)));
+  sync.end();
+  assert.equal(await exited, 0);
+  assert.equal(output, '');
 });
 
 test('cwd through a host directory fd is refused (CVE-2024-21626)', opts, async (t) => {
