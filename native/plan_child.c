@@ -339,7 +339,8 @@ static void pause_reap(int sig) {
 __attribute__((noreturn)) static void pause_forever(unsigned first_fd) {
   syscall(SYS_close_range, first_fd, ~0U, 0);
   prctl(PR_SET_NAME, "pause", 0, 0, 0);
-  struct sigaction down = {.sa_handler = pause_down}, reap = {.sa_handler = pause_reap, .sa_flags = SA_NOCLDSTOP | SA_RESTART};
+  struct sigaction down = {.sa_handler = pause_down};
+  struct sigaction reap = {.sa_handler = pause_reap, .sa_flags = SA_NOCLDSTOP | SA_RESTART};
   sigaction(SIGINT, &down, NULL);
   sigaction(SIGTERM, &down, NULL);
   sigaction(SIGCHLD, &reap, NULL);
@@ -408,7 +409,8 @@ __attribute__((noreturn)) void child_main(struct plan *p, int chanfd) {
   char **argv = collect(p, "arg"), **envp = collect(p, "env");
   int pause_only = plan_find(p, "pause") != NULL;
   if (!argv[0] && !pause_only) die("arg: the plan has no process arguments");
-  char *prog = pause_only ? NULL : find_program(argv[0], envp); /* a missing program is a create-time error */
+  /* a missing program is a create-time error */
+  char *prog = pause_only ? NULL : find_program(argv[0], envp);
 
   if (send_line(chanfd, "created", NULL) < 0) _exit(1);
   g_late = p->detach; /* a detached parent is gone: later errors go to stderr too */

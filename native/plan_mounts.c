@@ -52,8 +52,9 @@ static int mkdir_all_in_root(const char *what, const char *path, int last_is_fil
     snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 0, path);
     int parent = open_in_root(dir, O_PATH | O_DIRECTORY);
     if (parent >= 0) {
-      int rc = last_is_file ? openat(parent, base, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644)
-                            : mkdirat(parent, base, 0755);
+      int rc = last_is_file
+                   ? openat(parent, base, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644)
+                   : mkdirat(parent, base, 0755);
       if (rc >= 0 && last_is_file) close(rc);
       close(parent);
       if (rc >= 0 && (fast = open_in_root(path, O_PATH)) >= 0) return fast;

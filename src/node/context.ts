@@ -1,6 +1,6 @@
 // What every part of the agent shares: options, the OCI runtime (its state in
-// <dataDir>/run/node-runtime, a tmpfs: see run-dir.ts), the cgroup driver and tree, the image store, the pod store and the
-// ConfigMaps/Secrets found in the manifests directory.
+// <dataDir>/run/node-runtime, on a tmpfs: see run-dir.ts), the cgroup driver and tree, the image
+// store, the pod store and the ConfigMaps/Secrets found in the manifests directory.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { totalmem } from 'node:os';

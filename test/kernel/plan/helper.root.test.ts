@@ -428,7 +428,8 @@ test('errors name the failing record; the container process does not survive', o
     runPlan(basePlan(rootfs, ['true'], { extra: [{ op: 'cwd', path: '/nonexistent' }] })),
     (e: unknown) => e instanceof HelperError && e.step === 'cwd',
   );
-  // The cgroup join at `go`: a required cgroup.procs that fails is the error; an optional one is skipped.
+  // The cgroup join at `go`: a required cgroup.procs that fails is the error; an optional one
+  // is skipped.
   const procs = (required: boolean): PlanRecord[] => [
     { op: 'cgroup-procs', path: '/nonexistent-cgroup/cgroup.procs', required },
   ];
