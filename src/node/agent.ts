@@ -259,7 +259,7 @@ export class NodeAgent {
     } else for (const w of this.workers.values()) w.detach();
     // With every pod gone the runtime state's tmpfs goes too (kept for the pods otherwise).
     if (o.stopPods)
-      await closeRunDir(this.ctx.run, this.ctx.spawner).catch((e: unknown) =>
+      await closeRunDir(this.ctx.run, this.ctx.spawner, this.opts.dataDir).catch((e: unknown) =>
         this.ctx.log(`unmounting ${this.ctx.run.path}: ${(e as Error).message}`),
       );
     this.ctx.spawner.close();

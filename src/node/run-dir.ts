@@ -9,7 +9,7 @@
 // otherwise a tmpfs is mounted there. The mount outlives the agent (a restarted agent re-adopts
 // its pods from it) and is unmounted by an agent that stops with nothing left in it.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmdirSync, statSync, statfsSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, rmdirSync, statSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import { MNT_DETACH, type Mounter } from './volumes.js';
 
@@ -35,6 +35,14 @@ function isTmpfs(path: string): boolean {
  * CAP_SYS_ADMIN) the directory stays on the data dir's file system; `log` says so.
  */
 export function openRunDir(dataDir: string, log: (m: string) => void): RunDir {
+  // An earlier version kept this state in the data dir itself: while containers it started have
+  // state there, that layout stays (a restarted agent must find them); closeRunDir ends it.
+  if (legacyEntries(dataDir).length) {
+    log(`runtime state stays in ${dataDir} (an earlier version's layout) until its pods are gone`);
+    return { path: dataDir, mounted: false };
+  }
+  for (const old of ['node-runtime', 'fifo-pool'])
+    rmSync(join(dataDir, old), { recursive: true, force: true });
   const path = join(dataDir, 'run');
   mkdirSync(path, { recursive: true, mode: 0o700 });
   // A mount point of its own: one a previous agent made (it outlived that agent with the pods).
@@ -47,8 +55,24 @@ export function openRunDir(dataDir: string, log: (m: string) => void): RunDir {
   return { path, mounted: false };
 }
 
-/** Unmount the tmpfs this agent mounted when no state is left in it (every pod is gone). */
-export async function closeRunDir(run: RunDir, mounter: Mounter): Promise<void> {
+function legacyEntries(dataDir: string): string[] {
+  try {
+    return readdirSync(join(dataDir, 'node-runtime')).filter((e) => !e.startsWith('.'));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Unmount the tmpfs this agent mounted when no state is left in it (every pod is gone). Of an
+ * earlier version's layout, the emptied state directory goes: the next agent uses run/.
+ */
+export async function closeRunDir(run: RunDir, mounter: Mounter, dataDir: string): Promise<void> {
+  if (run.path === dataDir) {
+    if (!legacyEntries(dataDir).length)
+      rmSync(join(dataDir, 'node-runtime'), { recursive: true, force: true });
+    return;
+  }
   if (!run.mounted) return;
   const entries = (d: string): string[] => {
     try {

@@ -3,9 +3,12 @@
 // when the agent stops with its pods, and a pod removed earlier takes its part of both along.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, statfsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statfsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { closeRunDir, openRunDir } from '../../src/node/run-dir.js';
 import { isRoot, nodeInstance, pod, waitFor } from './support.js';
+import { spawnSync } from 'node:child_process';
 
 const TMPFS_MAGIC = 0x01021994;
 const isTmpfs = (p: string) => statfsSync(p).type === TMPFS_MAGIC;
@@ -61,5 +64,35 @@ spec:
     await n.agent.shutdown({ stopPods: true });
     assert.equal(mounted(run), false);
     assert.equal(existsSync(run), false);
+  },
+);
+
+test(
+  'an earlier layout with running containers is kept until they are gone',
+  { skip: !isRoot && 'needs root' },
+  async (t) => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'corral-rundir-'));
+    t.after(() => {
+      if (mounted(join(dataDir, 'run'))) spawnSync('umount', ['-l', join(dataDir, 'run')]);
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+    const logs: string[] = [];
+    // What an earlier agent left: a container's state directly in the data dir.
+    mkdirSync(join(dataDir, 'node-runtime', 'abc.c.0'), { recursive: true });
+    const legacy = openRunDir(dataDir, (m) => logs.push(m));
+    assert.deepEqual(legacy, { path: dataDir, mounted: false });
+    assert.match(logs.join('\n'), /an earlier version's layout/);
+    assert.equal(existsSync(join(dataDir, 'run')), false, 'no tmpfs while the old state is in use');
+    // Its containers gone, the agent stopping with its pods ends that layout...
+    const mounter = { mount: async () => assert.fail('nothing to unmount') };
+    rmSync(join(dataDir, 'node-runtime', 'abc.c.0'), { recursive: true });
+    await closeRunDir(legacy, mounter, dataDir);
+    assert.equal(existsSync(join(dataDir, 'node-runtime')), false);
+    // ...and the next one has its run/ tmpfs.
+    const fresh = openRunDir(dataDir, (m) => logs.push(m));
+    assert.deepEqual(fresh, { path: join(dataDir, 'run'), mounted: true });
+    assert.ok(isTmpfs(fresh.path));
+    await closeRunDir(fresh, { mount: async () => void spawnSync('umount', ['-l', fresh.path]) }, dataDir);
+    assert.equal(mounted(fresh.path), false);
   },
 );
