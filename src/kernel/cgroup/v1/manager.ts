@@ -119,12 +119,11 @@ export class V1Manager implements CgroupManager {
   }
 
   async addProcess(pid: number): Promise<void> {
-    for (const d of this.uniqueDirs()) {
-      const path = join(d, 'cgroup.procs');
+    for (const { path, required } of this.procsFiles()) {
       try {
         await writeCgPooled(path, String(pid));
       } catch (e) {
-        if (d === this.dir('unified')) continue;
+        if (!required) continue;
         const errno = errnoOf(e);
         throw kernelError(
           path,
