@@ -3,7 +3,7 @@
 // into raw mode so every key (^C, ^D, arrows) reaches the container's line discipline, and is
 // restored however the command ends. Without a terminal on stdin -t still allocates a pty, and
 // -i -t warns as podman does ("The input device is not a TTY").
-import { isatty, type ReadStream } from 'node:tty';
+import type { ReadStream } from 'node:tty';
 
 export interface TerminalResize {
   resize(rows: number, cols: number): void;
@@ -27,7 +27,8 @@ function windowSize(): { rows: number; cols: number } | undefined {
 }
 
 export function callerTerminal(interactive: boolean): CallerTerminal {
-  const onTerminal = isatty(0);
+  // node:tty only when a terminal is asked for (-t): most commands have none.
+  const onTerminal = process.getBuiltinModule('node:tty').isatty(0);
   if (interactive && !onTerminal) {
     process.stderr.write(
       'corral: warning: the input device is not a TTY; -t and -i might not work properly (use -i alone for piped input)\n',

@@ -68,6 +68,12 @@ export interface PrepareOptions {
    * container's own mount namespace: no process spawned, nothing left mounted on the host.
    */
   mountIn?: 'host' | 'container';
+  /**
+   * With `mountIn: 'container'`: the directory the overlay goes on (made here, removed at
+   * release), e.g. the rootfs of the container's OCI bundle on the node agent's tmpfs; by default
+   * `<container dir>/rootfs`. Only the upper and work dirs need the disk.
+   */
+  mountpoint?: string;
 }
 
 /** Mount options are limited to one page. */
@@ -134,16 +140,20 @@ export async function prepareRootfsWith(
       `container id "${containerId}" must be letters, digits, '_', '.', '-' (at most 128)`,
     );
   const dir = containerDir(src.dataDir, containerId);
-  const rootfs = join(dir, 'rootfs');
-  if (existsSync(rootfs))
-    throw new ImageError(
-      `container "${containerId}" already has a root filesystem at ${rootfs}: release it first`,
-    );
+  const own = join(dir, 'rootfs');
+  const upper = join(dir, 'upper');
+  const work = join(dir, 'work');
+  for (const p of [own, upper])
+    if (existsSync(p))
+      throw new ImageError(
+        `container "${containerId}" already has a root filesystem at ${dir}: release it first`,
+      );
+  // Where the rootfs goes: the caller's mount point only for an overlay the runtime mounts (the
+  // copy fallback fills the directory, which belongs on the disk).
+  let rootfs = own;
   mkdirSync(dir, { recursive: true });
   // Recorded before the layers are (re)unpacked, so a concurrent prune keeps them.
   writeFileSync(join(dir, 'image-layers.json'), JSON.stringify(image.layers));
-  const upper = join(dir, 'upper');
-  const work = join(dir, 'work');
   const cleanup = (): void => {
     // work/work is made by overlayfs (empty once unmounted).
     for (const p of [rootfs, upper, join(work, 'work'), work]) removeDir(p);
@@ -159,7 +169,8 @@ export async function prepareRootfsWith(
     let driver: RootfsDriver =
       opts.driver ?? (process.env.CORRAL_ROOTFS_DRIVER === 'copy' ? 'copy' : 'overlay');
     if (driver === 'overlay' && (!overlayAvailable() || metas.some((m) => !m.overlay))) driver = 'copy';
-    mkdirSync(rootfs);
+    if (driver === 'overlay' && opts.mountIn === 'container' && opts.mountpoint) rootfs = opts.mountpoint;
+    mkdirSync(rootfs, { recursive: rootfs !== own });
     if (driver === 'overlay' && opts.mountIn === 'container') {
       const options = overlayOptions(src.layersDir, image.layers, upper, work, true);
       // Too long for one mount call with absolute paths: the host mount (relative paths) instead.
@@ -182,6 +193,11 @@ export async function prepareRootfsWith(
         if (opts.driver === 'overlay')
           throw new ImageError(`cannot mount the overlay root filesystem: ${(e as Error).message}`);
         driver = 'copy';
+        if (rootfs !== own) {
+          removeDir(rootfs);
+          rootfs = own;
+          mkdirSync(own);
+        }
       }
     }
     if (driver === 'copy') await copyLayers(src.layersDir, metas, rootfs);

@@ -174,7 +174,9 @@ export class NodeAgent {
     for (const uid of this.ctx.store.uids()) {
       const rec = this.ctx.store.load(uid);
       if (!rec) {
-        this.ctx.store.remove(uid);
+        // No record (the tmpfs went with a reboot): a pod still wanted starts afresh and keeps its
+        // volumes and logs, as the kubelet's pod directories outlive a reboot.
+        if (!want.has(uid)) this.ctx.store.remove(uid);
         continue;
       }
       if (rec.sandbox) known.add(rec.sandbox.id);

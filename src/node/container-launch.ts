@@ -1,6 +1,7 @@
 // Everything a container needs before the runtime creates it: its image, a fresh root filesystem,
 // the user (runAsUser/runAsGroup over the image's User, runAsNonRoot checked), the environment
 // with field references, its volume mounts, cgroup resources and oom_score_adj, the OCI config.
+import { join } from 'node:path';
 import { DEFAULT_ENV } from '../oci/defaults/spec-template.js';
 import type { Spec } from '../oci/spec.js';
 import { prepareRootfs } from '../image/index.js';
@@ -32,12 +33,17 @@ export async function prepareContainer(
   c: Container,
   id: string,
   o: LaunchOptions,
+  bundle: string,
 ): Promise<Launch> {
   const image = await ctx.images.resolve(c.image);
   const cfg = image.config.config ?? {};
   // The overlay is mounted by the helper in the container's mount namespace: no `mount` and
-  // `umount` process per container, nothing mounted on the host.
-  const prepared = await prepareRootfs(ctx.images, image, id, { mountIn: 'container' });
+  // `umount` process per container, nothing mounted on the host. Its mount point is the bundle's
+  // rootfs on the agent's tmpfs: only the upper and work dirs are new inodes on the disk.
+  const prepared = await prepareRootfs(ctx.images, image, id, {
+    mountIn: 'container',
+    mountpoint: join(bundle, 'rootfs'),
+  });
   try {
     const sc = c.securityContext ?? {};
     const psc = pod.spec.securityContext ?? {};

@@ -252,11 +252,11 @@ export class PodWorker {
   private async launch(c: Ctr, o: LaunchOptions): Promise<Running> {
     const n = c.rec.lastTerminated ? c.rec.restartCount + 1 : c.rec.restartCount;
     const id = `${this.uid.replace(/-/g, '').slice(0, 12)}.${c.name}.${n}`;
-    const l = await prepareContainer(this.ctx, this.pod, c.c, id, o);
+    const bundle = join(this.stateDir, 'bundles', id);
+    const l = await prepareContainer(this.ctx, this.pod, c.c, id, o, bundle);
     const log = join(this.dir, c.name, `${n}.log`);
     mkdirSync(join(this.dir, c.name), { recursive: true });
     pruneInstanceLogs(join(this.dir, c.name), n);
-    const bundle = join(this.stateDir, 'bundles', id);
     const stdin = c.c.stdin ? await openContainerStdin(this.ctx, id, bundle, !!c.c.stdinOnce) : undefined;
     let r: Running;
     try {

@@ -87,7 +87,7 @@ test(
     };
     const recordPid = (uid: string, ctr: string): number | undefined =>
       (
-        JSON.parse(readFileSync(join(n.dataDir, 'pods', uid, 'pod.json'), 'utf8')) as {
+        JSON.parse(readFileSync(join(n.dataDir, 'run', 'pods', uid, 'pod.json'), 'utf8')) as {
           containers: Record<string, { current?: { pid: number } }>;
         }
       ).containers[ctr]?.current?.pid;

@@ -1,9 +1,19 @@
-// The agent's runtime state on a tmpfs of its own (src/node/run-dir.ts): OCI state, bundles and a
-// pod's /etc files there, pod records, volumes and logs on the data dir's disk; the tmpfs is gone
-// when the agent stops with its pods, and a pod removed earlier takes its part of both along.
+// The agent's runtime state on a tmpfs of its own (src/node/run-dir.ts): pod records, OCI state,
+// bundles (with the rootfs mount points) and a pod's /etc files there, volumes and logs on the data
+// dir's disk; the tmpfs is gone when the agent stops with its pods, and a pod removed earlier takes
+// its part of both along. A record on disk (an earlier version's) is read and moved.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statfsSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statfsSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closeRunDir, openRunDir } from '../../src/node/run-dir.js';
@@ -18,7 +28,7 @@ const mounted = (p: string) =>
     .some((l) => l.split(' ')[4] === p);
 
 test(
-  'runtime state on the agent tmpfs, records on disk; unmounted when the pods are gone',
+  'records and runtime state on the agent tmpfs, logs on disk; unmounted when the pods are gone',
   { skip: !isRoot && 'needs root' },
   async (t) => {
     const n = nodeInstance(t);
@@ -48,8 +58,13 @@ spec:
     assert.ok(ids.some((i) => i.endsWith('.pause')) && ids.some((i) => i.endsWith('.c.0')), ids.join(' '));
     assert.equal(readFileSync(join(run, 'pods', uid, 'etc-hostname'), 'utf8').trim(), 'a');
     assert.ok(readdirSync(join(run, 'pods', uid, 'bundles')).length >= 1);
-    // What outlives a reboot on disk: the record and the logs (which the container wrote).
-    assert.ok(existsSync(join(n.dataDir, 'pods', uid, 'pod.json')));
+    // The record is on the tmpfs, with the container's rootfs mount point (in its bundle)...
+    assert.ok(existsSync(join(run, 'pods', uid, 'pod.json')));
+    assert.equal(existsSync(join(n.dataDir, 'pods', uid, 'pod.json')), false);
+    const bundles = readdirSync(join(run, 'pods', uid, 'bundles'));
+    assert.ok(bundles.some((b) => existsSync(join(run, 'pods', uid, 'bundles', b, 'rootfs'))));
+    for (const b of bundles) assert.equal(existsSync(join(n.dataDir, 'containers', b, 'rootfs')), false);
+    // ...what outlives a reboot on disk: the logs (which the container wrote).
     await waitFor('log written', () =>
       readFileSync(join(n.dataDir, 'pods', uid, 'c', '0.log'), 'utf8').includes(' up'),
     );
@@ -94,5 +109,62 @@ test(
     assert.ok(isTmpfs(fresh.path));
     await closeRunDir(fresh, { mount: async () => void spawnSync('umount', ['-l', fresh.path]) }, dataDir);
     assert.equal(mounted(fresh.path), false);
+  },
+);
+
+test(
+  'without its record (a reboot) a wanted pod keeps its disk directory; an earlier record is moved',
+  { skip: !isRoot && 'needs root' },
+  async (t) => {
+    const n = nodeInstance(t);
+    const kept = '11111111-2222-3333-4444-555555555555';
+    const moved = '66666666-7777-8888-9999-000000000000';
+    const gone = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
+    const manifest = (name: string, uid: string) => `apiVersion: v1
+kind: Pod
+metadata: {name: ${name}, uid: ${uid}}
+spec:
+  terminationGracePeriodSeconds: 0
+  containers:
+  - {name: c, image: busybox, command: [sleep, '3600']}
+`;
+    // What a reboot leaves: disk directories, no tmpfs; one pod's record where an earlier version
+    // kept it (on disk, naming no sandbox), the directory of a pod nobody wants any more.
+    mkdirSync(join(n.dataDir, 'pods', kept, 'volumes'), { recursive: true });
+    writeFileSync(join(n.dataDir, 'pods', kept, 'volumes', 'data'), 'survives');
+    mkdirSync(join(n.dataDir, 'pods', gone), { recursive: true });
+    mkdirSync(join(n.dataDir, 'pods', moved), { recursive: true });
+    n.write('kept.yaml', manifest('kept', kept));
+    n.write('moved.yaml', manifest('moved', moved));
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'moved', namespace: 'default', uid: moved },
+      spec: {
+        terminationGracePeriodSeconds: 0,
+        containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }],
+      },
+    };
+    const c = { name: 'c', restartCount: 4, backoffMs: 0 };
+    writeFileSync(
+      join(n.dataDir, 'pods', moved, 'pod.json'),
+      JSON.stringify({
+        uid: moved,
+        key: 'default/moved',
+        pod,
+        createdAt: new Date().toISOString(),
+        containers: { c },
+      }),
+    );
+    await n.agent.start();
+    const running = (name: string) =>
+      n.agent.pods().find((p) => p.name === name)?.status.containerStatuses[0];
+    await waitFor('both running', () => running('kept')?.state.running && running('moved')?.state.running);
+    assert.equal(readFileSync(join(n.dataDir, 'pods', kept, 'volumes', 'data'), 'utf8'), 'survives');
+    assert.equal(existsSync(join(n.dataDir, 'pods', gone)), false);
+    // The earlier record was adopted (its restart count kept) and now lives on the tmpfs.
+    assert.equal(running('moved')?.restartCount, 4);
+    assert.ok(existsSync(join(n.dataDir, 'run', 'pods', moved, 'pod.json')));
+    assert.equal(existsSync(join(n.dataDir, 'pods', moved, 'pod.json')), false);
   },
 );

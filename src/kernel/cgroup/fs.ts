@@ -5,7 +5,6 @@
 // (a lowered memory limit reclaims inside the write, which then blocks its caller as long). Moving
 // a process is the exception: writeCgPooled.
 import { closeSync, constants, openSync, readFileSync, writeSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CgroupError } from './types.js';
 
@@ -20,6 +19,8 @@ export async function writeCg(path: string, value: string): Promise<void> {
  * to pass a quiescent state. Done synchronously, that wait would stall the caller's event loop.
  */
 export async function writeCgPooled(path: string, value: string): Promise<void> {
+  // Loaded when first needed: node's promise API costs a short command (`corral run`) its start.
+  const { open } = process.getBuiltinModule('node:fs/promises');
   const fh = await open(path, constants.O_WRONLY);
   try {
     await fh.write(value);

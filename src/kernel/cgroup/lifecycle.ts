@@ -1,5 +1,6 @@
 // Shared by both drivers: listing processes of a subtree, killing them all, removing directories.
-import { readdir, rmdir } from 'node:fs/promises';
+// The directory calls are synchronous, as fs.ts's reads and writes: short cgroupfs kernel calls.
+import { readdirSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { errnoOf, readText, sleep } from './fs.js';
 import { CgroupError } from './types.js';
@@ -10,7 +11,7 @@ export async function subtreeDirs(dir: string): Promise<string[]> {
   const walk = async (d: string): Promise<void> => {
     let entries;
     try {
-      entries = await readdir(d, { withFileTypes: true });
+      entries = readdirSync(d, { withFileTypes: true });
     } catch (e) {
       if (errnoOf(e) === 'ENOENT') return;
       throw e;
@@ -78,7 +79,7 @@ export async function removeTree(dir: string, timeoutMs = 10000): Promise<void> 
   for (const d of await subtreeDirs(dir)) {
     for (;;) {
       try {
-        await rmdir(d);
+        rmdirSync(d);
         break;
       } catch (e) {
         const errno = errnoOf(e);

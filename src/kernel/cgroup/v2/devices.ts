@@ -1,6 +1,5 @@
 // cgroup v2 devices: there are no device files on v2; an eBPF program attached to the cgroup
 // decides (generated in ./devices-ebpf.ts, loaded and attached by corral-helper bpf-devices).
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { R, type ApplyContext } from '../controller.js';
@@ -18,6 +17,8 @@ export async function apply(_tx: Tx, dir: string, r: LinuxResources, ctx: ApplyC
       await runHelper(ctx.helper, ['bpf-devices', 'detach', dir]);
       return;
     }
+    // Loaded here: node's promise API is start-up time of every short command otherwise.
+    const { mkdtemp, rm, writeFile } = process.getBuiltinModule('node:fs/promises');
     const tmp = await mkdtemp(join(tmpdir(), 'corral-devfilter-'));
     try {
       const file = join(tmp, 'prog.bpf');

@@ -1,5 +1,5 @@
 // cgroup v2 hugetlb: hugetlb.<size>.max (and .rsvd.max where the kernel has it).
-import { readdir } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
 import { R, type ApplyContext } from '../controller.js';
 import { readText, type Tx } from '../fs.js';
 import { CgroupError, type LinuxResources } from '../types.js';
@@ -9,7 +9,7 @@ export async function apply(tx: Tx, dir: string, r: LinuxResources, _ctx: ApplyC
     const field = `${R}.hugepageLimits[${i}]`;
     const file = `hugetlb.${h.pageSize}.max`;
     if ((await readText(dir, file)) === undefined) {
-      const sizes = (await readdir(dir))
+      const sizes = readdirSync(dir)
         .filter((f) => /^hugetlb\.[^.]+\.max$/.test(f))
         .map((f) => f.split('.')[1]);
       throw new CgroupError(
