@@ -388,7 +388,7 @@ __attribute__((noreturn)) void child_main(struct plan *p, int chanfd) {
   int procfd = -1;
   if (p->fifo_fd >= 0 && (procfd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
     die_errno("exec-fifo: open /proc/self/fd");
-  if (p->rootfs) {
+  if (p->rootfs && plan_find(p, "prestart-wait")) {
     if (send_line(chanfd, "prestart", NULL) < 0) _exit(1);
     wait_go(p);
   }

@@ -141,7 +141,10 @@ export async function create(
           await runHooks('createRuntime', spec.hooks?.createRuntime, state('creating'));
           await runHooks('prestart', spec.hooks?.prestart, state('creating'));
         },
-        stateJson: (pid) => JSON.stringify({ ...state('creating'), pid }),
+        // The OCI state is for hooks (the helper's child runs createContainer and startContainer).
+        ...(spec.hooks && Object.values(spec.hooks).some((h) => h?.length)
+          ? { stateJson: (pid: number) => JSON.stringify({ ...state('creating'), pid }) }
+          : {}),
       });
       rt.log('debug', `create ${id}: created`);
       r.pid = started.pid;

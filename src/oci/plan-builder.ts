@@ -250,6 +250,9 @@ export function buildCreatePlan(spec: Spec, o: CreatePlanOptions): Plan {
   const prop = spec.linux?.rootfsPropagation;
   plan.push({ op: 'rootfs-propagation', flags: prop ? PROPAGATION[prop]! | MS.REC : MS.SLAVE | MS.REC });
   plan.push({ op: 'rootfs', path: rootfsPath(spec, o.bundle) });
+  // The child stops for TypeScript after its mounts only when there are hooks to run then: a
+  // round trip through the helper and back, for every container, otherwise.
+  if (spec.hooks?.createRuntime?.length || spec.hooks?.prestart?.length) plan.push({ op: 'prestart-wait' });
   plan.push(...rootfsMountRecord(spec));
   plan.push(...mountRecords(spec, o));
   // A pause never execs: it needs no device nodes (which would land in its shared, read-only root).

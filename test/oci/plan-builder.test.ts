@@ -234,6 +234,12 @@ test('time namespace offsets, sysctl, oom score, rlimit infinity, hooks, bind mo
   ]);
   assert.ok(ops(p).indexOf('hook') < ops(p).indexOf('pivot-root'));
   assert.ok(ops(p).lastIndexOf('hook') > ops(p).indexOf('exec-fifo'));
+  // No createRuntime or prestart hook: the child does not stop for TypeScript after its mounts.
+  assert.deepEqual(find(p, 'prestart-wait'), []);
+  s.hooks.createRuntime = [{ path: '/bin/true' }];
+  assert.deepEqual(find(buildCreatePlan(s, opts), 'prestart-wait'), [{ op: 'prestart-wait' }]);
+  s.hooks = { prestart: [{ path: '/bin/true' }] };
+  assert.deepEqual(find(buildCreatePlan(s, opts), 'prestart-wait'), [{ op: 'prestart-wait' }]);
 });
 
 test('config the plan cannot honour is an error naming the field', () => {

@@ -56,6 +56,7 @@ export type PlanRecord =
   | { op: 'masked-path' | 'readonly-path'; path: string }
   | { op: 'rootfs-readonly' }
   | { op: 'loopback-up' }
+  | { op: 'prestart-wait' }
   | { op: 'pause' }
   | { op: 'cgroup-procs'; path: string; required: boolean }
   | { op: 'rlimit'; resource: number; soft: bigint | -1; hard: bigint | -1 }
@@ -160,6 +161,7 @@ function fields(r: PlanRecord): (string | number | bigint)[] {
       return [r.op, r.mode];
     case 'rootfs-readonly':
     case 'loopback-up':
+    case 'prestart-wait':
     case 'pause':
     case 'no-new-privs':
       return [r.op];

@@ -481,6 +481,7 @@ test('handshake: onPid, onPrestart and state reach createContainer hooks; rlimit
         },
         { op: 'rlimit', resource: 7, soft: 512n, hard: 1024n },
         { op: 'oom-score-adj', value: 500 },
+        { op: 'prestart-wait' }, // the child stops for TypeScript after its mounts
       ],
     }),
     {
