@@ -6,11 +6,12 @@ cd "$(dirname "$0")/.."
 
 # Debian/Ubuntu packages: compiler and libseccomp for the helper (musl-tools: the programs exec'd
 # per container start faster against musl, see native/Makefile); busybox-static for the built-in
-# image; attr (setfattr marks overlayfs opaque dirs); openssl (the API server's certificates);
-# iproute2, nftables and the standard CNI plugins for networking. With --test: the peers the tests and benchmarks compare against or drive
-# (podman, crun, runc, skopeo, a docker-registry and etcd on loopback), python3 (receives a pty fd
-# in a test).
-pkgs=(gcc make libc6-dev libseccomp-dev musl-tools busybox-static attr openssl iproute2 nftables containernetworking-plugins)
+# image; attr (setfattr marks overlayfs opaque dirs); e2fsprogs (chattr, see src/kernel/topdir.ts);
+# openssl (the API server's certificates); iproute2, nftables and the standard CNI plugins for
+# networking. With --test: the peers the tests and benchmarks compare against or drive (podman,
+# crun, runc, skopeo, a docker-registry and etcd on loopback), python3 (receives a pty fd in a
+# test).
+pkgs=(gcc make libc6-dev libseccomp-dev musl-tools busybox-static attr e2fsprogs openssl iproute2 nftables containernetworking-plugins)
 if [[ "${1:-}" == "--test" ]]; then pkgs+=(crun runc podman skopeo uidmap docker-registry etcd-server python3); fi
 
 missing=()

@@ -23,6 +23,7 @@ import { removeDir, unlinkQuiet } from '../image/fsutil.js';
 import { EngineError, NoSuchContainer } from './errors.js';
 import type { RunConfig } from './options.js';
 import type { ResolvedUser } from './user.js';
+import { ensureTopDir } from '../kernel/topdir.js';
 
 export type ContainerStatus = 'created' | 'running' | 'exited' | 'stopping' | 'removing';
 
@@ -124,7 +125,7 @@ export class ContainerStore {
 
   /** Create the record's directory (exclusively) and write container.json. */
   create(rec: ContainerRecord, state: ContainerState): void {
-    mkdirSync(this.root, { recursive: true, mode: 0o711 });
+    ensureTopDir(this.root);
     mkdirSync(this.dir(rec.id), { mode: 0o711 });
     this.writeJson(rec.id, 'container.json', rec);
     this.saveState(rec.id, state);

@@ -1,7 +1,7 @@
 // What every part of the agent shares: options, the OCI runtime (its state in
 // <dataDir>/run/node-runtime, on a tmpfs: see run-dir.ts), the cgroup driver and tree, the image
 // store, the pod store and the ConfigMaps/Secrets found in the manifests directory.
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,7 @@ import { openRunDir, type RunDir } from './run-dir.js';
 import { PodStore } from './store.js';
 import type { ConfigMap, Secret } from './types.js';
 import type { ObjectSource } from './volumes.js';
+import { markTopDir } from '../kernel/topdir.js';
 
 export interface NodeOptions {
   dataDir: string;
@@ -95,6 +96,12 @@ export class NodeContext {
     this.cgroups = new NodeCgroups(this.driver);
     this.images = new ImageStore(opts.dataDir);
     this.store = new PodStore(opts.dataDir, this.run.path);
+    // Pods' and containers' directories come and go: spread over the disk's groups (topdir.ts).
+    // Marked at every start, so a data dir made by an earlier version gets it too.
+    for (const d of [this.store.root, join(opts.dataDir, 'containers')]) {
+      mkdirSync(d, { recursive: true, mode: 0o711 });
+      markTopDir(d);
+    }
     if (opts.network) this.network = new PodNetwork(opts.dataDir, opts.network, (m) => this.log(m));
     this.backoff = opts.backoffBaseMs ? backoffFor(opts.backoffBaseMs) : DEFAULT_BACKOFF;
     this.nodeName = opts.nodeName ?? readHostname();
