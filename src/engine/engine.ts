@@ -127,6 +127,7 @@ export class Engine implements EngineContext {
     // nor with a bridge network, which attaches between create and start.)
     const early =
       req.rm && !terminal && req.network !== 'bridge' ? await this.runtime.prespawn(stdio, false) : undefined;
+    if (early) trace('helper prespawned');
     let rec: ContainerRecord;
     let out: Awaited<ReturnType<typeof openOutputLog>> | undefined;
     let pid: number;
