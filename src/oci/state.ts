@@ -21,6 +21,7 @@ import { OciError } from './errors.js';
 import { processAlive } from './proc.js';
 import type { ContainerStatus, OciState, Spec } from './spec.js';
 import { OCI_VERSION } from './spec.js';
+import { ensureTopDir } from '../kernel/topdir.js';
 
 export interface ContainerRecord {
   id: string;
@@ -91,9 +92,10 @@ export class StateStore {
       try {
         reserve();
       } catch (e) {
-        // The root is made on first use (a long-running caller does not ask for it each time).
+        // The root is made on first use (a long-running caller does not ask for it each time);
+        // its per-container directories come and go (see kernel/topdir.ts).
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-        mkdirSync(this.root, { recursive: true, mode: 0o711 });
+        ensureTopDir(this.root);
         reserve();
       }
     } catch (e) {
