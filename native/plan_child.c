@@ -362,6 +362,7 @@ __attribute__((noreturn)) void child_main(struct plan *p, int chanfd) {
   unsetenv("CORRAL_SYNC_FD");
 
   wait_go(p); /* maps written, cgroups joined */
+  if (plan_find(p, "in-place")) join_cgroups(p, getpid()); /* no parent did it */
   if (p->new_cgroup && unshare(CLONE_NEWCGROUP) < 0) die_errno("ns-new cgroup: unshare");
   if (p->new_user) {
     /* become the namespace's root (if mapped) so created files get the right owner */

@@ -260,7 +260,7 @@ __attribute__((noreturn)) static void wait_container(struct plan *p, struct lrea
  * close each here, where a caller in Node paid thread-pool round trips for every one of the
  * hierarchies of a cgroup v1 host. A failing optional one (the hybrid host's cgroup2 tree) is
  * skipped. */
-static void join_cgroups(struct plan *p, pid_t pid) {
+void join_cgroups(struct plan *p, pid_t pid) {
   char num[32];
   int len = snprintf(num, sizeof num, "%d", pid);
   for (int i = 0; i < p->n; i++) {
@@ -339,6 +339,20 @@ __attribute__((noreturn)) static void relay(struct plan *p, int syncfd, int chan
   }
 }
 
+/* The `in-place` record: no clone, this process becomes the container process (a pod's pause,
+ * which needs no PID namespace of its own unless the pod shares one). One process per pod less,
+ * and no fork's copy of the helper. It speaks to TypeScript directly: `pid` is its own, the
+ * child's steps follow with the sync socket as their channel, joining the cgroups at `go`. */
+__attribute__((noreturn)) static void run_in_place(struct plan *p, int syncfd) {
+  if (!plan_find(p, "pause") || (p->clone_flags & (CLONE_NEWPID | CLONE_NEWUSER)) || p->relay)
+    die("in-place: only a pause without a new PID or user namespace or terminal runs in the helper");
+  if (p->clone_flags && unshare(p->clone_flags) < 0) die_errno("ns-new: unshare");
+  char num[32];
+  snprintf(num, sizeof num, "%d", (int)getpid());
+  if (send_line(syncfd, "pid", num) < 0) die_errno("run: send pid");
+  child_main(p, syncfd);
+}
+
 int cmd_run(int argc, char **argv) {
   const char *s = getenv("CORRAL_SYNC_FD");
   if (!s || !*s) {
@@ -358,6 +372,7 @@ int cmd_run(int argc, char **argv) {
   new_time_namespace(&p);
 
   relay_prepare(&p);
+  if (plan_find(&p, "in-place")) run_in_place(&p, syncfd);
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) die_errno("run: socketpair");
 

@@ -81,6 +81,9 @@ void mounts_finish(struct plan *p);    /* masked, readonly paths, rootfs-readonl
 extern const int forwarded_signals[];
 extern const size_t n_forwarded_signals;
 __attribute__((noreturn)) void child_main(struct plan *p, int chanfd);
+
+/* plan_exec.c */
+void join_cgroups(struct plan *p, pid_t pid); /* the `cgroup-procs` records, at the first `go` */
 void run_hooks(struct plan *p, const char *stage);
 
 /* pty_relay.c */

@@ -23,7 +23,7 @@ static const struct {
     {"preserve-fds", 2},  {"exec-fifo", 2},        {"user", 3},          {"groups", 2},
     {"umask", 2},         {"cwd", 2},              {"caps", 3},          {"no-new-privs", 1},
     {"env", 2},           {"arg", 2},              {"loopback-up", 1},      {"pause", 1},
-    {"terminal-relay", 4}, {"cgroup-procs", 3},    {"prestart-wait", 1},
+    {"terminal-relay", 4}, {"cgroup-procs", 3},    {"prestart-wait", 1},    {"in-place", 1},
 };
 
 long long num_field(const struct rec *r, int i, int base) {

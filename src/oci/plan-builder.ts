@@ -265,7 +265,13 @@ export function buildCreatePlan(spec: Spec, o: CreatePlanOptions): Plan {
   for (const p of spec.linux?.readonlyPaths ?? []) plan.push({ op: 'readonly-path', path: p });
   if (spec.root?.readonly) plan.push({ op: 'rootfs-readonly' });
   plan.push(...processRecords(process, o));
-  if (isPause(spec)) plan.push({ op: 'pause' });
+  if (isPause(spec)) {
+    plan.push({ op: 'pause' });
+    // Without a PID namespace of its own to be PID 1 of (a pod that shares one), the pause is
+    // the helper itself: no clone, one process less per pod.
+    const own = (t: string) => spec.linux?.namespaces?.some((n) => n.type === t && !n.path);
+    if (!own('pid') && !own('user') && !process.terminal) plan.push({ op: 'in-place' });
+  }
   if (o.execFifo) plan.push({ op: 'exec-fifo', path: o.execFifo });
   for (const h of spec.hooks?.startContainer ?? [])
     plan.push({ op: 'hook', stage: 'startContainer', hook: hookSpec(h) });

@@ -471,8 +471,14 @@ test('the pause annotation: a pause record instead of an exec, and no device nod
     find(p, 'arg').map((r) => r.value),
     ['sh', '-c', 'echo hi'],
   );
+  // With a PID namespace of its own (base() has one) the pause is the helper's child...
+  assert.deepEqual(find(p, 'in-place'), []);
+  // ...without one it is the helper itself.
+  s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'pid');
+  assert.deepEqual(find(buildCreatePlan(s, opts), 'in-place'), [{ op: 'in-place' }]);
   s.annotations = { [PAUSE_ANNOTATION]: 'yes' };
   assert.ok(!ops(buildCreatePlan(s, opts)).includes('pause'));
+  assert.deepEqual(find(buildCreatePlan(s, opts), 'in-place'), []);
 });
 
 test('cgroup.procs files become cgroup-procs records for the parent', () => {

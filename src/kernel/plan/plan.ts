@@ -57,6 +57,7 @@ export type PlanRecord =
   | { op: 'rootfs-readonly' }
   | { op: 'loopback-up' }
   | { op: 'prestart-wait' }
+  | { op: 'in-place' }
   | { op: 'pause' }
   | { op: 'cgroup-procs'; path: string; required: boolean }
   | { op: 'rlimit'; resource: number; soft: bigint | -1; hard: bigint | -1 }
@@ -162,6 +163,7 @@ function fields(r: PlanRecord): (string | number | bigint)[] {
     case 'rootfs-readonly':
     case 'loopback-up':
     case 'prestart-wait':
+    case 'in-place':
     case 'pause':
     case 'no-new-privs':
       return [r.op];

@@ -13,6 +13,7 @@ import {
 } from '../../../src/kernel/plan/helper.js';
 import type { Plan, PlanRecord } from '../../../src/kernel/plan/plan.js';
 import { compileSeccomp } from '../../../src/kernel/seccomp/compile.js';
+import { openCgroups } from '../../../src/kernel/cgroup/index.js';
 
 const MS_RDONLY = 1,
   MS_NOSUID = 2,
@@ -594,6 +595,63 @@ test('pause: no exec; PID 1 named pause reaps orphans and ends with 0 on SIGTERM
   process.kill(pid, 'SIGTERM');
   const e = await started.exited;
   assert.equal(e.code, 0);
+});
+
+test(
+  'in-place: the helper itself is the pause, joins its cgroups, ends with 0 on SIGTERM',
+  opts,
+  async (t) => {
+    const rootfs = bundle(t);
+    const cg = openCgroups().manager(`test-in-place-${process.pid}`);
+    await cg.create();
+    let pid = 0;
+    t.after(async () => {
+      try {
+        if (pid) process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+      await cg.remove();
+    });
+    // No PID namespace of its own: there is no PID 1 to be, so no child to clone.
+    const plan = basePlan(rootfs, ['/pause'], {
+      extra: [
+        { op: 'pause' },
+        { op: 'in-place' },
+        ...cg.procsFiles().map((c): PlanRecord => ({ op: 'cgroup-procs', ...c })),
+      ],
+    }).filter((r) => !(r.op === 'ns-new' && r.type === 'pid'));
+    const started = await startPlan(plan, { stdio: ['ignore', 'ignore', 'ignore'], detached: false });
+    pid = started.pid;
+    assert.equal(pid, started.helper.pid, 'the pause is the helper process, not a child of it');
+    const { readlinkSync } = await import('node:fs');
+    const comm = () => readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    for (let i = 0; i < 50 && comm() !== 'pause'; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(comm(), 'pause');
+    assert.notEqual(readlinkSync(`/proc/${pid}/ns/net`), readlinkSync('/proc/self/ns/net'));
+    assert.notEqual(readlinkSync(`/proc/${pid}/ns/mnt`), readlinkSync('/proc/self/ns/mnt'));
+    assert.equal(readlinkSync(`/proc/${pid}/ns/pid`), readlinkSync('/proc/self/ns/pid'));
+    for (const d of new Set(Object.values(cg.dirs())))
+      assert.ok(readFileSync(join(d, 'cgroup.procs'), 'utf8').split('\n').includes(String(pid)), `in ${d}`);
+    process.kill(pid, 'SIGTERM');
+    const e = await started.exited;
+    assert.equal(e.code, 0);
+    pid = 0;
+  },
+);
+
+test('in-place is refused for anything but a pause without a PID namespace of its own', opts, async (t) => {
+  const rootfs = bundle(t);
+  for (const extra of [[{ op: 'in-place' }], [{ op: 'pause' }, { op: 'in-place' }]] as PlanRecord[][]) {
+    // basePlan has a new PID namespace: the second is refused for that, the first as no pause.
+    await assert.rejects(
+      startPlan(basePlan(rootfs, ['true'], { extra }), {
+        stdio: ['ignore', 'ignore', 'ignore'],
+        detached: false,
+      }),
+      (e: unknown) => e instanceof HelperError && /^in-place: only a pause/.test(e.message),
+    );
+  }
 });
 
 test('a helper started ahead of its plan runs it; one not needed exits quietly', opts, async (t) => {
