@@ -8,8 +8,9 @@
 // running instance, which its status then reports; podman: `podman run -d` returned). One pod at
 // a time (--iterations), then --pods pods at once (all manifests written together / all podman
 // chains started together), each pod timed from the batch start. Memory: with the --pods pods
-// idle, the host memory the pods add per pod, as PSS (and RSS) from /proc/<pid>/smaps_rollup: Corral = pause process + the helper
-// of the pause and of each container + the agent's own growth / pods; podman = infra process
+// idle, the host memory the pods add per pod, as PSS (and RSS) from /proc/<pid>/smaps_rollup: Corral = pause process + its
+// parent (the pause's helper; the agent's spawner, counted once, where the pause is the helper
+// itself) + the helper of each container + the agent's own growth / pods; podman = infra process
 // (catatonit) + one conmon per container. The workload (busybox sleep) is the same on both sides and left out. podman's
 // infra is its own pause image (catatonit, built locally on the first pod: in the warm-up).
 //
@@ -162,18 +163,19 @@ async function benchCorral(o: Options, scratch: string): Promise<Result> {
         throw new Error(`pod ${p.name}: running by the agent's worker, not by its status`);
     const cpuAgent = cpuMs('self', true) - cpu0;
     await sleep(2000); // idle
-    const pids: number[] = [];
+    // A set: where the pause is the helper itself, its parent is the spawner every pod shares.
+    const pids = new Set<number>();
     let cpuPods = 0;
     for (const n of names) {
       const w = agent.worker(n)!;
       const pause = w.sandboxPid!;
       const ctr = w.running('c')!.pid;
-      pids.push(pause, procStat(pause)?.ppid ?? 0, procStat(ctr)?.ppid ?? 0);
+      for (const p of [pause, procStat(pause)?.ppid ?? 0, procStat(ctr)?.ppid ?? 0]) pids.add(p);
       cpuPods += taskCpuMs(ctr);
     }
-    cpuPods += pids.filter((p) => p > 1).reduce((a, p) => a + taskCpuMs(p), 0);
+    cpuPods += [...pids].filter((p) => p > 1).reduce((a, p) => a + taskCpuMs(p), 0);
     const after = mem(process.pid);
-    const m = sum(pids.filter((p) => p > 1));
+    const m = sum([...pids].filter((p) => p > 1));
     const perPod = {
       pss: (m.pss + Math.max(0, after.pss - before.pss)) / o.pods,
       rss: (m.rss + Math.max(0, after.rss - before.rss)) / o.pods,
