@@ -73,6 +73,7 @@ export async function create(
     annotations: spec.annotations,
     config: spec,
   };
+  const configJson = JSON.stringify(spec);
   let mgr: CgroupManager | undefined;
   let made: Promise<void> | undefined;
   let started: StartedPlan | undefined;
@@ -80,7 +81,7 @@ export async function create(
     await store.withLock(id, async () => {
       // For other processes' `state`/`list` while the helper starts (it shows `creating`); no
       // other process reads an exclusive root, and recovery needs the pid, saved below.
-      if (!store.exclusive) store.save(r);
+      if (!store.exclusive) store.save(r, configJson);
       // The helper makes the fifo (mkfifo 0622) before it reports the pid.
       const execFifo = fifo ? store.fifo(id) : undefined;
       const [driver, seccompBpf] = await Promise.all([rt.cgroups(), rt.seccompPath(spec)]);
@@ -135,7 +136,7 @@ export async function create(
           r.pidStartTime = procStat(pid)?.startTime;
           await made;
           if (mgr) rt.log('debug', `create ${id}: cgroup ${mgr.path} made`);
-          store.save(r);
+          store.save(r, configJson);
         },
         onPrestart: async () => {
           await runHooks('createRuntime', spec.hooks?.createRuntime, state('creating'));
@@ -151,7 +152,7 @@ export async function create(
       r.pidStartTime ??= procStat(started.pid)?.startTime;
       r.ready = true;
       if (!fifo) r.started = true;
-      store.save(r);
+      store.save(r, configJson);
       if (fifo && detached) saveFrontRecord(store.dir(id), r);
       if (!detached) {
         rt.exits.set(

@@ -126,10 +126,20 @@ export class StateStore {
     return JSON.parse(text) as ContainerRecord;
   }
 
-  /** Atomic write (tmp + rename), so a reader never sees half a file. */
-  save(r: ContainerRecord): void {
+  /**
+   * Atomic write (tmp + rename), so a reader never sees half a file. `configJson`: `r.config`
+   * serialized already (create saves one record up to three times, and the config, with its
+   * seccomp profile, is most of it).
+   */
+  save(r: ContainerRecord, configJson?: string): void {
     const tmp = join(this.dir(r.id), `.state.json.${process.pid}`);
-    writeFileSync(tmp, JSON.stringify(r), { mode: 0o600 });
+    let text: string;
+    if (configJson === undefined) text = JSON.stringify(r);
+    else {
+      const { config: _config, ...rest } = r;
+      text = `${JSON.stringify(rest).slice(0, -1)},"config":${configJson}}`;
+    }
+    writeFileSync(tmp, text, { mode: 0o600 });
     renameSync(tmp, join(this.dir(r.id), 'state.json'));
   }
 

@@ -23,6 +23,20 @@ test('reserve is exclusive and ids are checked', (t) => {
   assert.deepEqual(s.ids(), ['c1']);
 });
 
+test('a record saved with its config serialized ahead reads back the same', (t) => {
+  const s = tmpStore(t);
+  s.reserve('c');
+  const config = {
+    ociVersion: '1.2.0',
+    process: { user: { uid: 0, gid: 0 }, args: ['sh', '-c', 'echo "hi"'], cwd: '/' },
+  };
+  const r: ContainerRecord = { id: 'c', bundle: '/b', created: 'now', config, pid: 42, ready: true };
+  s.save(r, JSON.stringify(config));
+  assert.deepEqual(s.load('c'), r);
+  s.save(r);
+  assert.deepEqual(s.load('c'), r);
+});
+
 test('status is derived: creating, created (fifo), running, stopped (gone, zombie or reused pid)', async (t) => {
   const s = tmpStore(t);
   s.reserve('c');
