@@ -5,7 +5,8 @@
 // Nothing asserts a timing.
 //
 //   npm run bench:run -- [--iterations 20] [--warmup 2] [--only corral,podman-runc,podman-crun]
-//                        [--corral PATH]   (another `corral` to measure, e.g. a private build's bin)
+//                        [--corral PATH]   (another `corral` to measure: default native/corral, the
+//                                           front; a .js file runs with node, e.g. bin/corral.js)
 //
 // podman needs, on this machine (test/peers/podman.ts explains each): private storage
 // (--root/--runroot/--tmpdir under a temp dir), --cgroup-manager cgroupfs with a --cgroup-parent
@@ -23,7 +24,9 @@ import { Podman, unmountBelow } from '../test/peers/podman.js';
 import { stats, timedSpawn, ms } from './measure.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..'); // dist/bench → repo
-const CORRAL = join(repo, 'bin/corral.js');
+// The command users run: the front (native/corral, built by the install step), else the Node CLI.
+const FRONT = join(repo, 'native/corral');
+const CORRAL = existsSync(FRONT) ? FRONT : join(repo, 'bin/corral.js');
 
 interface Options {
   iterations: number;
@@ -79,7 +82,11 @@ async function main(): Promise<void> {
     if (want('corral')) {
       subjects.push({
         name: 'corral',
-        argv: [process.execPath, o.corral, '--data-dir', dataDir, 'run', '--rm', 'busybox', 'true'],
+        argv: [
+          ...(/\.c?js$/.test(o.corral) ? [process.execPath] : []),
+          o.corral,
+          ...['--data-dir', dataDir, 'run', '--rm', 'busybox', 'true'],
+        ],
         env: { ...env, CORRAL_CGROUP_ROOT: cgroupRoot },
       });
     }

@@ -26,6 +26,9 @@ static int exec_seccomp_compiler(char **argv) {
 #endif
 
 int main(int argc, char **argv) {
+  /* Run as `corral` (native/corral is a link to this binary): the front of the CLI. */
+  const char *base = strrchr(argv[0], '/');
+  if (strcmp(base ? base + 1 : argv[0], "corral") == 0) return cmd_front(argc, argv);
   if (argc >= 2) {
     if (strcmp(argv[1], "run") == 0) return cmd_run(argc - 1, argv + 1);
 #ifdef CORRAL_SECCOMP_EXTERNAL

@@ -45,6 +45,10 @@ struct run {
 static struct run *runs;
 static int nruns, cap_runs;
 static int sealed = -1;
+/* Requests come from g_in and events go to g_out: stdin and stdout, or the front's socket. */
+static int g_in = 0, g_out = 1;
+/* Front mode (front.c): the node CLI this process started, whose exit ends us; 0 otherwise. */
+static pid_t g_node;
 
 static void out_fields(const char *name, const char *tok, const char *a, const char *b) {
   char *t = escape_field(tok);
@@ -53,7 +57,7 @@ static void out_fields(const char *name, const char *tok, const char *a, const c
   char *line = malloc(len);
   if (!line) abort();
   snprintf(line, len, "%s\t%s%s%s%s%s\n", name, t, ea ? "\t" : "", ea ? ea : "", eb ? "\t" : "", eb ? eb : "");
-  if (send_raw(1, line, strlen(line)) < 0) _exit(0); /* the caller is gone */
+  if (send_raw(g_out, line, strlen(line)) < 0 && !g_node) _exit(0); /* the caller is gone */
   free(line);
   free(t);
   free(ea);
@@ -67,7 +71,7 @@ static void out_data(const char *tok, const char *line) {
   char *buf = malloc(len);
   if (!buf) abort();
   int n = snprintf(buf, len, "data\t%s\t%s\n", t, line);
-  if (send_raw(1, buf, (size_t)n) < 0) _exit(0);
+  if (send_raw(g_out, buf, (size_t)n) < 0 && !g_node) _exit(0);
   free(buf);
   free(t);
 }
@@ -145,7 +149,13 @@ static struct run *find(const char *tok) {
   return NULL;
 }
 
+/* `-` /dev/null, `&` the fd as we have it (only the front's 0..2 are its caller's), else a path. */
 static int open_stdio(const char *spec, int target) {
+  if (strcmp(spec, "&") == 0) {
+    if (g_node) return 0;
+    errno = EINVAL;
+    return -1;
+  }
   int fd = open(strcmp(spec, "-") == 0 ? "/dev/null" : spec, O_RDWR | O_NOCTTY);
   if (fd < 0) return -1;
   if (fd != target) {
@@ -159,6 +169,10 @@ static int open_stdio(const char *spec, int target) {
 static void do_spawn(char **f, int nf) {
   if (nf < 6) return;
   const char *tok = f[1];
+  if (sealed < 0) {
+    out_fields("error", tok, "no sealed copy of corral-helper to run", NULL);
+    return;
+  }
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
     out_fields("error", tok, strerror(errno), NULL);
@@ -286,6 +300,8 @@ static void request(char *line) {
   if (strcmp(f[0], "spawn") == 0) do_spawn(f, nf);
   else if (strcmp(f[0], "mount") == 0 || strcmp(f[0], "umount") == 0 || strcmp(f[0], "mkfifo") == 0)
     do_fs_op(f, nf);
+  else if (strcmp(f[0], "exit") == 0 && nf >= 2 && g_node)
+    _exit((int)strtol(f[1], NULL, 10) & 0xff); /* the CLI is done; its own exit may take a while */
   else if (strcmp(f[0], "close") == 0 && nf >= 2) {
     struct run *r = find(f[1]);
     if (r && r->sock >= 0) {
@@ -300,6 +316,9 @@ static void reap(void) {
   int status;
   pid_t pid;
   while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+    /* The CLI ended without an `exit` request (a crash, a signal): its status is ours, as a
+     * shell's (128+n for signal n). */
+    if (g_node && pid == g_node) _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
     for (int i = 0; i < nruns; i++) {
       if (runs[i].pid != pid || runs[i].exited) continue;
       char code[16], sig[16];
@@ -313,24 +332,22 @@ static void reap(void) {
   }
 }
 
-int cmd_spawner(int argc, char **argv) {
-  sealed = seal_helper();
-  if (sealed < 0) {
-    perror("corral-helper spawner: seal");
-    return 1;
-  }
+/* The request/event loop. `sigs` are blocked and read from a signalfd: SIGCHLD reaps; in front
+ * mode the others are passed on to the CLI when a process sent them (kill(2)); those a terminal
+ * sends reach the CLI itself, as they reach the whole foreground process group. */
+int spawner_serve(int in, int out, pid_t node, const sigset_t *sigs) {
+  g_in = in;
+  g_out = out;
+  g_node = node;
   signal(SIGPIPE, SIG_IGN);
-  sigset_t chld;
-  sigemptyset(&chld);
-  sigaddset(&chld, SIGCHLD);
-  sigprocmask(SIG_BLOCK, &chld, NULL);
-  int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+  int sfd = signalfd(-1, sigs, SFD_CLOEXEC | SFD_NONBLOCK);
   if (sfd < 0) {
-    perror("corral-helper spawner: signalfd");
+    perror("corral: signalfd");
     return 1;
   }
-  struct lreader in;
-  lr_init(&in, 0);
+  struct lreader in_rd;
+  lr_init(&in_rd, in);
+  int in_open = 1;
   struct pollfd *pfd = NULL;
   int cap_pfd = 0;
   for (;;) {
@@ -340,7 +357,7 @@ int cmd_spawner(int argc, char **argv) {
       pfd = realloc(pfd, (size_t)cap_pfd * sizeof *pfd);
       if (!pfd) abort();
     }
-    pfd[0] = (struct pollfd){.fd = 0, .events = POLLIN};
+    pfd[0] = (struct pollfd){.fd = in_open ? in : -1, .events = POLLIN};
     pfd[1] = (struct pollfd){.fd = sfd, .events = POLLIN};
     for (int i = 0; i < nruns; i++) pfd[2 + i] = (struct pollfd){.fd = runs[i].sock, .events = POLLIN};
     if (poll(pfd, (nfds_t)n, -1) < 0) {
@@ -348,10 +365,14 @@ int cmd_spawner(int argc, char **argv) {
       return 1;
     }
     if (pfd[0].revents) {
-      /* The caller ended (or died): leave. Helpers run on, as they would after a caller's exit. */
-      if (lr_fill(&in) <= 0) return 0;
+      if (lr_fill(&in_rd) <= 0) {
+        /* The caller ended (or died): leave. Helpers run on, as they would after a caller's exit.
+         * The front waits for its CLI's exit status instead. */
+        if (!g_node) return 0;
+        in_open = 0;
+      }
       char *line;
-      while (lr_next(&in, &line)) {
+      while (lr_next(&in_rd, &line)) {
         request(line);
         free(line);
       }
@@ -362,11 +383,32 @@ int cmd_spawner(int argc, char **argv) {
       if (pfd[2 + i].revents && runs[i].sock == pfd[2 + i].fd) drain(&runs[i]);
     if (pfd[1].revents) {
       struct signalfd_siginfo si;
+      int chld = 0;
       while (read(sfd, &si, sizeof si) == sizeof si) {
+        if (si.ssi_signo == SIGCHLD) chld = 1;
+        else if (g_node && si.ssi_code != SI_KERNEL) kill(g_node, (int)si.ssi_signo);
       }
-      reap();
+      if (chld) reap();
     }
     for (int i = nruns - 1; i >= 0; i--)
       if (runs[i].exited && runs[i].sock < 0) drop(i);
   }
+}
+
+/* One sealed memfd copy of this binary (CVE-2019-5736) that every run execs. */
+int spawner_seal(void) {
+  sealed = seal_helper();
+  return sealed < 0 ? -1 : 0;
+}
+
+int cmd_spawner(int argc, char **argv) {
+  if (spawner_seal() < 0) {
+    perror("corral-helper spawner: seal");
+    return 1;
+  }
+  sigset_t chld;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &chld, NULL);
+  return spawner_serve(0, 1, 0, &chld);
 }

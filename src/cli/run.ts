@@ -5,6 +5,7 @@
 // output goes to the container's log (`corral logs`).
 import { Engine } from '../engine/engine.js';
 import type { RunRequest } from '../engine/options.js';
+import { attachFront } from './front.js';
 import { callerTerminal } from './tty.js';
 import { trace, tracing } from '../engine/trace.js';
 
@@ -17,7 +18,8 @@ function mib(bytes: number): string {
 export async function runCommand(dataDir: string, req: RunRequest): Promise<number> {
   trace('run command');
   if (tracing) process.once('exit', () => trace('exit'));
-  const engine = new Engine({ dataDir });
+  const spawner = attachFront();
+  const engine = new Engine({ dataDir, ...(spawner ? { spawner } : {}) });
   if (req.detach) {
     const rec = await engine.runDetached(req);
     process.stdout.write(`${rec.id}\n`);

@@ -8,6 +8,7 @@ import type { Runtime } from '../oci/runtime.js';
 import type { ImageBackend, ImageRecord, PreparedRootfs } from './images.js';
 import type { TerminalRequest } from './terminal.js';
 import type { ContainerRecord, ContainerState, ContainerStore } from './store.js';
+import type { HelperSpawner } from '../kernel/plan/spawner.js';
 
 export interface EngineOptions {
   dataDir: string;
@@ -19,6 +20,8 @@ export interface EngineOptions {
   cgroupRoot?: string;
   /** The bridge network of `--network bridge` (default: Corral's CNI network in dataDir). */
   network?: ContainerNetworkOptions;
+  /** Start helpers through this spawner where the stdio allows (the `corral` front's). */
+  spawner?: HelperSpawner;
 }
 
 export type Stdio = [StdioSpec, StdioSpec, StdioSpec];

@@ -61,6 +61,7 @@ export class Engine implements EngineContext {
       root: join(opts.dataDir, 'runtime'),
       ...(opts.cgroupRoot ? { cgroupRoot: opts.cgroupRoot } : {}),
       ...(opts.helperPath ? { helperPath: opts.helperPath } : {}),
+      ...(opts.spawner ? { spawner: opts.spawner } : {}),
       log: (level, msg) => {
         if (level === 'debug') trace(`oci: ${msg}`);
         const m = /^(?:container|exec in) (\S+): (.*)$/.exec(msg);

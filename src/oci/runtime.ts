@@ -142,6 +142,7 @@ export class Runtime {
       stdio,
       detached: detached || !!o.helperSession,
       ...(o.helperPath ? { helper: o.helperPath } : {}),
+      ...(o.spawner ? { spawner: o.spawner } : {}),
     });
   }
 

@@ -13,6 +13,8 @@ import { unmountBelow } from '../peers/podman.js';
 export const isRoot = process.getuid?.() === 0;
 // The CLI of the same build as this test (dist/test/cli → dist/src/cli; a private --outDir alike).
 export const CORRAL_MAIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../src/cli/main.js');
+// The command users run: the front (native/corral), which runs the repository's bin/corral.js.
+export const CORRAL_FRONT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../native/corral');
 
 type After = { after: (fn: () => void | Promise<void>) => void };
 
@@ -24,6 +26,8 @@ export interface Instance {
   env: NodeJS.ProcessEnv;
   /** `corral --data-dir D <args>`. */
   corral(args: string[], o?: { input?: string; timeoutMs?: number }): Promise<ExecResult>;
+  /** The same through the front, native/corral. */
+  front(args: string[], o?: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv }): Promise<ExecResult>;
   engine(): Engine;
   /** Container dirs, names, runtime states, mounts and cgroups that exist now. */
   leftovers(): string[];
@@ -50,6 +54,12 @@ export function instance(t: After): Instance {
     corral: (args, o = {}) =>
       execProgram(process.execPath, [CORRAL_MAIN, '--data-dir', dataDir, ...args], {
         env,
+        timeoutMs: o.timeoutMs ?? 60_000,
+        ...(o.input !== undefined ? { input: o.input } : {}),
+      }),
+    front: (args, o = {}) =>
+      execProgram(CORRAL_FRONT, ['--data-dir', dataDir, ...args], {
+        env: { ...env, ...o.env },
         timeoutMs: o.timeoutMs ?? 60_000,
         ...(o.input !== undefined ? { input: o.input } : {}),
       }),

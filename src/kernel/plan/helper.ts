@@ -117,8 +117,12 @@ function killQuietly(pid: number | undefined): void {
   }
 }
 
-const viaSpawner = (s: StdioSpec): s is SpawnerStdio =>
-  s === 'ignore' || (typeof s === 'object' && s !== null && 'path' in s);
+/** What the spawner can give a run: /dev/null, a path, or through the `corral` front (whose
+ *  stdio is this process's caller's) 'inherit'. */
+const viaSpawner = (s: StdioSpec, spawner: HelperSpawner): s is SpawnerStdio =>
+  s === 'ignore' ||
+  (s === 'inherit' && spawner.inheritsStdio) ||
+  (typeof s === 'object' && s !== null && 'path' in s);
 
 /** The helper's sync socket: a socketpair end, or the spawner's relay of one. */
 type SyncSocket = Socket | (Duplex & { unref(): unknown });
@@ -129,8 +133,9 @@ function spawnHelper(
   preserve: number[],
 ): { child: HelperProcess; sync: SyncSocket | null } {
   const stdio = opts.stdio;
-  if (opts.spawner && !preserve.length && stdio.every(viaSpawner)) {
-    return opts.spawner.spawn({
+  const spawner = opts.spawner;
+  if (spawner && !preserve.length && stdio.every((s) => viaSpawner(s, spawner))) {
+    return spawner.spawn({
       stdio: stdio as [SpawnerStdio, SpawnerStdio, SpawnerStdio],
       ...(opts.env ? { env: opts.env } : {}),
       detached: opts.detached,
@@ -169,7 +174,7 @@ export interface PrespawnedHelper {
 }
 
 export function prespawnHelper(
-  opts: Pick<StartPlanOptions, 'stdio' | 'detached' | 'helper' | 'env'>,
+  opts: Pick<StartPlanOptions, 'stdio' | 'detached' | 'helper' | 'env' | 'spawner'>,
 ): PrespawnedHelper | undefined {
   let h: { child: HelperProcess; sync: SyncSocket | null };
   try {

@@ -4,10 +4,13 @@
 // container in a process as big as the node agent; the spawner is small and the caller only
 // writes a line. Each run looks like a child process (pid, exit, kill) with a sync socket (a
 // Duplex whose lines the spawner relays).
-import { spawn, type ChildProcess } from 'node:child_process';
+// The spawner is a child process of ours, or the `corral` front that started this process
+// (HelperSpawner.overFront: native/front.c, the same requests and events over a socket).
+import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { Socket } from 'node:net';
 import { constants } from 'node:os';
-import { Duplex } from 'node:stream';
+import { Duplex, type Readable, type Writable } from 'node:stream';
 import { LineSplitter } from './lines.js';
 import { encodeLine, unescapeField } from './plan.js';
 
@@ -19,8 +22,20 @@ export interface HelperProcess extends EventEmitter {
   unref(): void;
 }
 
-/** A run's stdio: /dev/null, or a path the spawner opens read-write (a FIFO, a file, a tty). */
-export type SpawnerStdio = 'ignore' | { path: string };
+/** A run's stdio: /dev/null, or a path the spawner opens read-write (a FIFO, a file, a tty), or
+ *  (only through the front: HelperSpawner.inheritsStdio) the front's own, which is its caller's. */
+export type SpawnerStdio = 'ignore' | 'inherit' | { path: string };
+
+/** The spawner as this process reaches it: requests in, events out. */
+interface SpawnerLink {
+  readonly pid?: number;
+  readonly input: Writable;
+  readonly output: Readable;
+  ref(): void;
+  unref(): void;
+  /** No more requests. */
+  end(): void;
+}
 
 const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(
   Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]),
@@ -99,17 +114,37 @@ export type MountRequest =
   | { op: 'umount'; target: string; flags: number };
 
 export class HelperSpawner {
-  private child?: ChildProcess;
+  private child?: SpawnerLink;
   private readonly runs = new Map<string, SpawnedRun>();
   private readonly ops = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
   private seq = 0;
+  private frontLost = false;
   private refs = 0;
   private closing = false;
 
   constructor(
     private readonly helper: string,
     private readonly log: (msg: string) => void = () => undefined,
+    private readonly frontFd?: number,
   ) {}
+
+  /**
+   * The spawner of the `corral` front that started this process (native/front.c): its socket is
+   * `fd`. Its runs may inherit its stdio, which is the caller's ('inherit').
+   */
+  static overFront(fd: number, log?: (msg: string) => void): HelperSpawner {
+    return new HelperSpawner('corral front', log, fd);
+  }
+
+  /** Over the front: its socket has not closed (lost) yet. */
+  get frontAlive(): boolean {
+    return this.frontFd !== undefined && !this.frontLost;
+  }
+
+  /** Runs may have 'inherit' stdio: the spawner's own stdio is this process's caller's. */
+  get inheritsStdio(): boolean {
+    return this.frontFd !== undefined;
+  }
 
   /** The spawner process (started with the first run). */
   get pid(): number | undefined {
@@ -123,15 +158,20 @@ export class HelperSpawner {
     detached: boolean;
   }): { child: HelperProcess; sync: Duplex & { unref(): unknown } } {
     if (this.closing) throw new Error('the helper spawner is closed');
+    const io = o.stdio.map((s) => {
+      if (s === 'ignore') return '-';
+      if (s !== 'inherit') return s.path;
+      if (!this.inheritsStdio) throw new Error('only the corral front passes its stdio on');
+      return '&';
+    });
     const child = this.process();
     const token = String(++this.seq);
     const run = new SpawnedRun(this, token);
     this.runs.set(token, run);
     this.refs++;
     this.refresh();
-    const io = o.stdio.map((s) => (s === 'ignore' ? '-' : s.path));
     const env = Object.entries(o.env ?? {}).map(([k, v]) => `${k}=${v}`);
-    child.stdin!.write(encodeLine(['spawn', token, o.detached ? '1' : '0', ...io, ...env]));
+    child.input.write(encodeLine(['spawn', token, o.detached ? '1' : '0', ...io, ...env]));
     return { child: run, sync: run.sync };
   }
 
@@ -161,7 +201,7 @@ export class HelperSpawner {
     this.refs++;
     this.refresh();
     const done = new Promise<void>((resolve, reject) => this.ops.set(token, { resolve, reject }));
-    child.stdin!.write(encodeLine(fields(token)));
+    child.input.write(encodeLine(fields(token)));
     return done.finally(() => this.release());
   }
 
@@ -177,12 +217,12 @@ export class HelperSpawner {
   private end(): void {
     const c = this.child;
     this.child = undefined;
-    c?.stdin?.end();
+    c?.end();
     c?.unref();
   }
 
   send(line: string): void {
-    this.child?.stdin?.write(line);
+    this.child?.input.write(line);
   }
 
   release(): void {
@@ -190,51 +230,85 @@ export class HelperSpawner {
     this.refresh();
   }
 
-  private process(): ChildProcess {
+  private process(): SpawnerLink {
     if (this.child) return this.child;
-    const child = spawn(this.helper, ['spawner'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = this.frontFd !== undefined ? this.front(this.frontFd) : this.spawnProcess();
     this.child = child;
     const lines = new LineSplitter();
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (chunk: string) => {
+    child.output.setEncoding('utf8');
+    child.output.on('data', (chunk: string) => {
       for (const line of lines.push(chunk)) this.event(line);
     });
-    child.stdin!.on('error', () => undefined);
-    const lost = (why: string): void => {
-      if (this.child !== child) return; // closed, or already reported
-      this.child = undefined;
-      this.log(`corral-helper spawner: ${why}`);
-      // Runs not yet forked fail as a spawn would; the others run on unwatched (their helpers
-      // still write the exit status files).
-      for (const [token, op] of [...this.ops]) {
-        this.ops.delete(token);
-        op.reject(new Error(`the helper spawner ${why}`));
-      }
-      for (const run of [...this.runs.values()]) {
-        if (run.pid !== undefined) continue;
-        run.exited = true;
-        this.finish(run);
-        run.sync.push(null);
-        run.emit('error', new Error(`the helper spawner ${why}`));
-      }
-    };
-    child.on('error', (e) => lost(`cannot run ${this.helper}: ${e.message}`));
-    child.on('exit', (code, signal) => lost(`ended (${signal ?? code})`));
+    child.input.on('error', () => undefined);
     return child;
+  }
+
+  /** The spawner's end: runs not yet forked fail as a spawn would; the others run on unwatched
+   *  (their helpers still write the exit status files). */
+  private lost(child: SpawnerLink, why: string): void {
+    if (this.child !== child) return; // closed, or already reported
+    this.child = undefined;
+    this.log(`corral-helper spawner: ${why}`);
+    for (const [token, op] of [...this.ops]) {
+      this.ops.delete(token);
+      op.reject(new Error(`the helper spawner ${why}`));
+    }
+    for (const run of [...this.runs.values()]) {
+      if (run.pid !== undefined) continue;
+      run.exited = true;
+      this.finish(run);
+      run.sync.push(null);
+      run.emit('error', new Error(`the helper spawner ${why}`));
+    }
+  }
+
+  private spawnProcess(): SpawnerLink {
+    const child = spawn(this.helper, ['spawner'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const link: SpawnerLink = {
+      get pid() {
+        return child.pid;
+      },
+      input: child.stdin!,
+      output: child.stdout!,
+      ref: () => {
+        child.ref();
+        for (const s of [child.stdin, child.stdout] as unknown as Socket[]) s.ref?.();
+      },
+      unref: () => {
+        child.unref();
+        for (const s of [child.stdin, child.stdout] as unknown as Socket[]) s.unref?.();
+      },
+      end: () => child.stdin!.end(),
+    };
+    child.on('error', (e) => this.lost(link, `cannot run ${this.helper}: ${e.message}`));
+    child.on('exit', (code, signal) => this.lost(link, `ended (${signal ?? code})`));
+    return link;
+  }
+
+  /** The front's socket. Not ended when done: the front waits for our `exit` (src/cli/front.ts). */
+  private front(fd: number): SpawnerLink {
+    const sock = new Socket({ fd, readable: true, writable: true });
+    const link: SpawnerLink = {
+      input: sock,
+      output: sock,
+      ref: () => sock.ref(),
+      unref: () => sock.unref(),
+      end: () => undefined,
+    };
+    sock.on('error', () => undefined);
+    sock.on('close', () => {
+      this.frontLost = true;
+      this.lost(link, 'the corral front is gone');
+    });
+    return link;
   }
 
   /** Keep the caller alive while a run is ref'd (as a child process would). */
   private refresh(): void {
     const c = this.child;
     if (!c) return;
-    const streams = [c.stdin, c.stdout] as unknown as { ref?: () => void; unref?: () => void }[];
-    if (this.refs > 0) {
-      c.ref();
-      for (const s of streams) s.ref?.();
-    } else {
-      c.unref();
-      for (const s of streams) s.unref?.();
-    }
+    if (this.refs > 0) c.ref();
+    else c.unref();
   }
 
   private event(line: string): void {

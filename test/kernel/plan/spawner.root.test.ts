@@ -164,3 +164,14 @@ test(
     await assert.rejects(spawner.mount({ op: 'umount', target, flags: 0 }), /Invalid argument/);
   },
 );
+
+test("only the corral front passes its own stdio on ('inherit')", { skip }, () => {
+  const spawner = new HelperSpawner(helperPath());
+  assert.equal(spawner.inheritsStdio, false);
+  assert.throws(
+    () => spawner.spawn({ stdio: ['ignore', 'inherit', 'ignore'], detached: true }),
+    /only the corral front/,
+  );
+  spawner.close();
+  assert.equal(HelperSpawner.overFront(99).inheritsStdio, true);
+});
