@@ -25,12 +25,9 @@ function runCachedBundle(file, key, req) {
     /* first run of this key (or of this build) */
   }
   const { Script } = require('node:vm');
-  // The wrapper node's CommonJS loader compiles a module in. The bundle is ASCII (esbuild escapes
-  // the rest), and latin1 makes the string fastest.
-  const script = new Script(
-    `(function (exports, require, module, __filename, __dirname) {${fs.readFileSync(file, 'latin1')}\n})`,
-    { filename: file, cachedData },
-  );
+  // The bundle is the function node's CommonJS loader would wrap a module in (scripts/bundle.mjs),
+  // and ASCII (esbuild escapes the rest): latin1 makes the string fastest.
+  const script = new Script(fs.readFileSync(file, 'latin1'), { filename: file, cachedData });
   if (!cachedData || script.cachedDataRejected) {
     process.once('exit', () => {
       try {

@@ -77,18 +77,37 @@ rmSync(`${outdir}/.v8-cache`, { recursive: true, force: true });
 for (const f of existsSync(outdir) ? readdirSync(outdir) : [])
   if (/\.js(\.map)?$/.test(f)) rmSync(`${outdir}/${f}`, { force: true });
 
+/**
+ * The two bundles the bin/ shims run are one function expression each, the wrapper node's
+ * CommonJS loader would add: the shim compiles the file as it is read, instead of a copy of it
+ * inside a wrapper (a string as long again, made and flattened at every start). So they are not
+ * modules to require or run with node; the source map still fits (esbuild counts banner lines).
+ */
+const shimRun = {
+  banner: { js: `(function (exports, require, module, __filename, __dirname) {${common.banner.js}` },
+  footer: { js: '})' },
+};
+
 // A native addon and a gRPC client: loaded from node_modules as they are.
 const external = ['better-sqlite3', 'etcd3'];
 await Promise.all([
   build({
     ...common,
-    entryPoints: present({ corral: 'src/cli/main.ts', monitor: 'src/engine/monitor.ts' }),
+    ...shimRun,
+    entryPoints: present({ corral: 'src/cli/main.ts' }),
+    external,
+    plugins: [splitCluster],
+  }),
+  build({
+    ...common,
+    entryPoints: present({ monitor: 'src/engine/monitor.ts' }),
     external,
     plugins: [splitCluster],
   }),
   build({ ...common, entryPoints: cluster, external }),
   build({
     ...common,
+    ...shimRun,
     entryPoints: present({ 'corral-oci': 'src/cli/oci/main.ts' }),
   }),
 ]).catch(() => process.exit(1));
