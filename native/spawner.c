@@ -300,6 +300,8 @@ static void request(char *line) {
   if (strcmp(f[0], "spawn") == 0) do_spawn(f, nf);
   else if (strcmp(f[0], "mount") == 0 || strcmp(f[0], "umount") == 0 || strcmp(f[0], "mkfifo") == 0)
     do_fs_op(f, nf);
+  else if (strcmp(f[0], "ping") == 0 && nf >= 2)
+    out_fields("pong", f[1], NULL, NULL); /* ends a caller's pending read of our events */
   else if (strcmp(f[0], "exit") == 0 && nf >= 2 && g_node)
     _exit((int)strtol(f[1], NULL, 10) & 0xff); /* the CLI is done; its own exit may take a while */
   else if (strcmp(f[0], "close") == 0 && nf >= 2) {

@@ -71,6 +71,34 @@ const splitCluster = {
   },
 };
 
+/**
+ * node:child_process and node:net as getters that load them on first use: `corral run` calls
+ * neither (its helpers start through the front, src/kernel/plan/spawner.ts), yet commander and
+ * many of our modules import them, and with them Node's stream modules (tens of modules to
+ * compile and memory to touch, ~5 ms a start here).
+ */
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?(child_process|net)$/ }, (args) =>
+      // The getters' own require is of the real module.
+      args.namespace === 'lazy-builtin'
+        ? { path: args.path, external: true }
+        : { path: args.path.startsWith('node:') ? args.path : `node:${args.path}`, namespace: 'lazy-builtin' },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, async (args) => {
+      const names = Object.keys(await import(args.path)).filter((k) => k !== 'default');
+      const getters = names.map((k) => `${JSON.stringify(k)}: { get: () => load()[${JSON.stringify(k)}], enumerable: true }`);
+      return {
+        loader: 'js',
+        contents:
+          `let m; const load = () => (m ??= require(${JSON.stringify(args.path)}));\n` +
+          `Object.defineProperties(module.exports, { ${getters.join(', ')} });\n`,
+      };
+    });
+  },
+};
+
 // Code caches of the previous bundles (they are keyed by them too, this just drops them); and the
 // ES module chunks of older builds, which nothing loads any more.
 rmSync(`${outdir}/.v8-cache`, { recursive: true, force: true });
@@ -96,7 +124,7 @@ await Promise.all([
     ...shimRun,
     entryPoints: present({ corral: 'src/cli/main.ts' }),
     external,
-    plugins: [splitCluster],
+    plugins: [splitCluster, lazyBuiltins],
   }),
   build({
     ...common,

@@ -33,7 +33,7 @@ test('run: stdin reaches the container with -i only', { skip }, async (t) => {
 });
 
 test(
-  'run: the helper is the front\'s child; a signal sent to the front reaches the container',
+  "run: the helper is the front's child; a signal sent to the front reaches the container",
   { skip },
   async (t) => {
     const c = instance(t);
@@ -83,7 +83,7 @@ test('bad input through the front: one line, 125, nothing left', { skip }, async
   assert.deepEqual(c.leftovers(), []);
 });
 
-test('other commands are node in the front\'s place; a missing node is one line', { skip }, async (t) => {
+test("other commands are node in the front's place; a missing node is one line", { skip }, async (t) => {
   const c = instance(t);
   const ps = await c.front(['ps', '-a']);
   assert.equal(ps.code, 0, ps.stderr);

@@ -27,7 +27,10 @@ export interface Instance {
   /** `corral --data-dir D <args>`. */
   corral(args: string[], o?: { input?: string; timeoutMs?: number }): Promise<ExecResult>;
   /** The same through the front, native/corral. */
-  front(args: string[], o?: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv }): Promise<ExecResult>;
+  front(
+    args: string[],
+    o?: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv },
+  ): Promise<ExecResult>;
   engine(): Engine;
   /** Container dirs, names, runtime states, mounts and cgroups that exist now. */
   leftovers(): string[];

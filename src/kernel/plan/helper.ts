@@ -3,11 +3,11 @@
 import { spawn, type ChildProcess, type StdioNull, type StdioPipe } from 'node:child_process';
 import { closeSync, constants as fsc, openSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import type { Duplex, Stream } from 'node:stream';
+import type { Stream } from 'node:stream';
 import { helperPath } from '../helper-path.js';
 import { LineSplitter } from './lines.js';
 import { decodeLine, encodeLine, encodePlan, type Plan } from './plan.js';
-import type { HelperProcess, HelperSpawner, SpawnerStdio } from './spawner.js';
+import type { HelperProcess, HelperSpawner, RelaySocket, SpawnerStdio } from './spawner.js';
 
 /** A step of the plan failed (or the helper died). `step` is the record name the helper names
  *  first in its message (`mount`, `caps`, `seal`, `run`...). */
@@ -125,7 +125,7 @@ const viaSpawner = (s: StdioSpec, spawner: HelperSpawner): s is SpawnerStdio =>
   (typeof s === 'object' && s !== null && 'path' in s);
 
 /** The helper's sync socket: a socketpair end, or the spawner's relay of one. */
-type SyncSocket = Socket | (Duplex & { unref(): unknown });
+type SyncSocket = Socket | RelaySocket;
 
 /** The helper process and its sync socket: through the spawner, or spawned here. */
 function spawnHelper(

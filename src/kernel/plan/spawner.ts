@@ -5,12 +5,13 @@
 // writes a line. Each run looks like a child process (pid, exit, kill) with a sync socket (a
 // Duplex whose lines the spawner relays).
 // The spawner is a child process of ours, or the `corral` front that started this process
-// (HelperSpawner.overFront: native/front.c, the same requests and events over a socket).
+// (HelperSpawner.overFront: native/front.c, the same requests and events over a socket). Over the
+// front nothing here needs Node's stream or net modules, which `corral run` then never loads
+// (tens of modules to compile, and memory to touch, at every start).
 import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { Socket } from 'node:net';
+import { read, writeSync } from 'node:fs';
 import { constants } from 'node:os';
-import { Duplex, type Readable, type Writable } from 'node:stream';
 import { LineSplitter } from './lines.js';
 import { encodeLine, unescapeField } from './plan.js';
 
@@ -26,11 +27,11 @@ export interface HelperProcess extends EventEmitter {
  *  (only through the front: HelperSpawner.inheritsStdio) the front's own, which is its caller's. */
 export type SpawnerStdio = 'ignore' | 'inherit' | { path: string };
 
-/** The spawner as this process reaches it: requests in, events out. */
+/** The spawner as this process reaches it: requests written, events given to `onChunk`. */
 interface SpawnerLink {
   readonly pid?: number;
-  readonly input: Writable;
-  readonly output: Readable;
+  write(s: string): void;
+  /** Keep this process alive for events (runs or operations are pending). */
   ref(): void;
   unref(): void;
   /** No more requests. */
@@ -73,8 +74,14 @@ class SpawnedRun extends EventEmitter implements HelperProcess {
   }
 }
 
-/** The helper's sync socket as seen from here: lines out through the spawner, lines in from it. */
-class RelaySocket extends Duplex {
+/**
+ * The helper's sync socket as seen from here: lines out through the spawner, lines in from it.
+ * What startPlan uses of a socket (write, end, 'data', 'end', 'close', unref) on an EventEmitter,
+ * not a stream.Duplex (see the top).
+ */
+export class RelaySocket extends EventEmitter {
+  destroyed = false;
+  private ended = false;
   private readonly out = new LineSplitter();
 
   constructor(
@@ -82,29 +89,109 @@ class RelaySocket extends Duplex {
     private readonly token: string,
     private readonly onUnref: () => void,
   ) {
-    super({ allowHalfOpen: false, decodeStrings: false });
+    super();
   }
 
-  override _write(chunk: Buffer | string, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
-    // One write for the chunk (a whole plan is hundreds of lines).
-    const lines = this.out.push(chunk.toString());
+  /** Lines arrive as strings already. */
+  setEncoding(_encoding: 'utf8'): this {
+    return this;
+  }
+
+  write(chunk: string): boolean {
+    if (this.ended || this.destroyed) return false;
+    // One request for the chunk (a whole plan is hundreds of lines).
+    const lines = this.out.push(chunk);
     if (lines.length) this.owner.send(lines.map((l) => `data\t${this.token}\t${l}\n`).join(''));
-    cb();
+    return true;
   }
 
-  override _final(cb: (e?: Error | null) => void): void {
+  /** Shut down our writing side (the helper reads EOF). */
+  end(): this {
+    if (this.ended || this.destroyed) return this;
+    this.ended = true;
     this.owner.send(encodeLine(['close', this.token]));
-    cb();
-  }
-
-  override _read(): void {
-    /* lines are pushed as the spawner reports them */
+    return this;
   }
 
   /** As net.Socket's: the run no longer keeps the caller alive. */
   unref(): this {
     this.onUnref();
     return this;
+  }
+
+  /** From the spawner: a line (with its newline), or null at the helper's EOF: then 'end' and
+   *  'close', as a socket that is not half-open emits them. */
+  push(data: string | null): void {
+    if (this.destroyed) return;
+    if (data !== null) {
+      this.emit('data', data);
+      return;
+    }
+    this.destroyed = true;
+    process.nextTick(() => {
+      this.emit('end');
+      this.emit('close', false);
+    });
+  }
+}
+
+/**
+ * The front's end (a blocking socket, fd CORRAL_FRONT_FD): requests are written as they come,
+ * events read on Node's thread pool while something is pending (a read in flight keeps the
+ * process alive: unref() asks the front for a `pong` to end it).
+ */
+class FrontLink implements SpawnerLink {
+  private reading = false;
+  private refed = false;
+  private gone = false;
+  private readonly buf = Buffer.allocUnsafe(16384);
+  private readonly text = new TextDecoder();
+
+  constructor(
+    private readonly fd: number,
+    private readonly onChunk: (s: string) => void,
+    private readonly onGone: (why: string) => void,
+  ) {}
+
+  write(s: string): void {
+    if (this.gone) return;
+    const b = Buffer.from(s);
+    try {
+      for (let off = 0; off < b.length;) off += writeSync(this.fd, b, off);
+    } catch (e) {
+      this.lost(`is gone (${(e as Error).message})`);
+    }
+  }
+
+  ref(): void {
+    this.refed = true;
+    this.pump();
+  }
+
+  unref(): void {
+    this.refed = false;
+    if (this.reading) this.write(encodeLine(['ping', '-']));
+  }
+
+  end(): void {
+    /* the front waits for our `exit` (src/cli/front.ts) */
+  }
+
+  private pump(): void {
+    if (this.reading || !this.refed || this.gone) return;
+    this.reading = true;
+    read(this.fd, this.buf, 0, this.buf.length, null, (err, n) => {
+      this.reading = false;
+      if (err || n === 0) return this.lost(err ? `is gone (${err.message})` : 'is gone');
+      this.onChunk(this.text.decode(this.buf.subarray(0, n), { stream: true }));
+      this.pump();
+    });
+  }
+
+  private lost(why: string): void {
+    if (this.gone) return;
+    this.gone = true;
+    this.onGone(why);
   }
 }
 
@@ -156,7 +243,7 @@ export class HelperSpawner {
     stdio: [SpawnerStdio, SpawnerStdio, SpawnerStdio];
     env?: Record<string, string>;
     detached: boolean;
-  }): { child: HelperProcess; sync: Duplex & { unref(): unknown } } {
+  }): { child: HelperProcess; sync: RelaySocket } {
     if (this.closing) throw new Error('the helper spawner is closed');
     const io = o.stdio.map((s) => {
       if (s === 'ignore') return '-';
@@ -171,7 +258,7 @@ export class HelperSpawner {
     this.refs++;
     this.refresh();
     const env = Object.entries(o.env ?? {}).map(([k, v]) => `${k}=${v}`);
-    child.input.write(encodeLine(['spawn', token, o.detached ? '1' : '0', ...io, ...env]));
+    child.write(encodeLine(['spawn', token, o.detached ? '1' : '0', ...io, ...env]));
     return { child: run, sync: run.sync };
   }
 
@@ -201,7 +288,7 @@ export class HelperSpawner {
     this.refs++;
     this.refresh();
     const done = new Promise<void>((resolve, reject) => this.ops.set(token, { resolve, reject }));
-    child.input.write(encodeLine(fields(token)));
+    child.write(encodeLine(fields(token)));
     return done.finally(() => this.release());
   }
 
@@ -222,7 +309,7 @@ export class HelperSpawner {
   }
 
   send(line: string): void {
-    this.child?.input.write(line);
+    this.child?.write(line);
   }
 
   release(): void {
@@ -232,14 +319,18 @@ export class HelperSpawner {
 
   private process(): SpawnerLink {
     if (this.child) return this.child;
-    const child = this.frontFd !== undefined ? this.front(this.frontFd) : this.spawnProcess();
-    this.child = child;
     const lines = new LineSplitter();
-    child.output.setEncoding('utf8');
-    child.output.on('data', (chunk: string) => {
+    const onChunk = (chunk: string): void => {
       for (const line of lines.push(chunk)) this.event(line);
-    });
-    child.input.on('error', () => undefined);
+    };
+    const child =
+      this.frontFd !== undefined
+        ? new FrontLink(this.frontFd, onChunk, (why) => {
+            this.frontLost = true;
+            this.lost(child, `the corral front ${why}`);
+          })
+        : this.spawnProcess(onChunk);
+    this.child = child;
     return child;
   }
 
@@ -262,44 +353,28 @@ export class HelperSpawner {
     }
   }
 
-  private spawnProcess(): SpawnerLink {
+  private spawnProcess(onChunk: (s: string) => void): SpawnerLink {
     const child = spawn(this.helper, ['spawner'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const streams = [child.stdin, child.stdout] as unknown as { ref?(): void; unref?(): void }[];
     const link: SpawnerLink = {
       get pid() {
         return child.pid;
       },
-      input: child.stdin!,
-      output: child.stdout!,
+      write: (s) => void child.stdin!.write(s),
       ref: () => {
         child.ref();
-        for (const s of [child.stdin, child.stdout] as unknown as Socket[]) s.ref?.();
+        for (const s of streams) s.ref?.();
       },
       unref: () => {
         child.unref();
-        for (const s of [child.stdin, child.stdout] as unknown as Socket[]) s.unref?.();
+        for (const s of streams) s.unref?.();
       },
       end: () => child.stdin!.end(),
     };
+    child.stdout!.setEncoding('utf8').on('data', onChunk);
+    child.stdin!.on('error', () => undefined);
     child.on('error', (e) => this.lost(link, `cannot run ${this.helper}: ${e.message}`));
     child.on('exit', (code, signal) => this.lost(link, `ended (${signal ?? code})`));
-    return link;
-  }
-
-  /** The front's socket. Not ended when done: the front waits for our `exit` (src/cli/front.ts). */
-  private front(fd: number): SpawnerLink {
-    const sock = new Socket({ fd, readable: true, writable: true });
-    const link: SpawnerLink = {
-      input: sock,
-      output: sock,
-      ref: () => sock.ref(),
-      unref: () => sock.unref(),
-      end: () => undefined,
-    };
-    sock.on('error', () => undefined);
-    sock.on('close', () => {
-      this.frontLost = true;
-      this.lost(link, 'the corral front is gone');
-    });
     return link;
   }
 
