@@ -1,7 +1,7 @@
-// Runs a CommonJS bundle of dist/bundle/ compiled with a V8 code cache: the code the previous run
-// with the same cache key compiled (each command runs other functions, and V8 caches those a run
-// compiled), in dist/bundle/.v8-cache/. No cache, or one V8 rejects: compile from source and write
-// one at exit. Shared by the bin/ shims (corral.cjs, corral-oci.cjs).
+// Runs a CommonJS bundle of dist/bundle/ compiled with a V8 code cache: the code the first
+// successful run with the same cache key compiled (each command runs other functions, and V8
+// caches those a run compiled), in dist/bundle/.v8-cache/. No cache, or one V8 rejects: compile
+// from source and write one at a successful exit. Shared by the bin/ shims (corral.cjs, corral-oci.cjs).
 'use strict';
 const fs = require('node:fs');
 const { dirname, join } = require('node:path');
@@ -29,7 +29,10 @@ function runCachedBundle(file, key, req) {
   // and ASCII (esbuild escapes the rest): latin1 makes the string fastest.
   const script = new Script(fs.readFileSync(file, 'latin1'), { filename: file, cachedData });
   if (!cachedData || script.cachedDataRejected) {
-    process.once('exit', () => {
+    // The cache holds what this run compiled, and is kept: one of help or of a failure (a typo
+    // in a first `corral run`) would leave later runs compiling the rest from source.
+    process.once('exit', (code) => {
+      if (code !== 0 || process.argv.includes('--help')) return;
       try {
         fs.mkdirSync(dirname(cacheFile), { recursive: true });
         const tmp = `${cacheFile}.${process.pid}.tmp`;
