@@ -7,6 +7,15 @@ import { resolveDataDir } from './data-dir.js';
 import { registerImageCommands } from './image/register.js';
 import { registerNodeCommands } from './node/register.js';
 
+// `corral ps | head`: once the reader is gone, a write fails with EPIPE (Node ignores SIGPIPE).
+// Stop quietly with the status of a program SIGPIPE ended (128+13), as podman does; anything
+// else uncaught is a bug, reported as Node would.
+process.on('uncaughtException', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE' && e.syscall === 'write') process.exit(141);
+  process.stderr.write(`${e.stack ?? String(e)}\n`);
+  process.exit(1);
+});
+
 const program = new Command('corral')
   .description('A small Kubernetes-style container platform that isolates with the Linux kernel')
   .option('--data-dir <dir>', 'state directory (env CORRAL_DATA_DIR, default /var/lib/corral)')

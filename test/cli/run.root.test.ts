@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { instance, isRoot, type Instance } from './support.js';
+import { execProgram } from '../peers/exec.js';
+import { CORRAL_MAIN, instance, isRoot, type Instance } from './support.js';
 
 const skip = !isRoot && 'needs root';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -349,4 +350,25 @@ test('bad input: one line, exit 125 (126/127 for the command), nothing left behi
     assert.equal(r.stderr.split('\n').filter(Boolean).length, 1, `one line: ${r.stderr}`);
     assert.deepEqual(c.leftovers(), [], args.join(' '));
   }
+});
+
+test('a reader that went away (corral ps | head): exit 141 quietly, as podman', { skip }, async (t) => {
+  const c = instance(t);
+  // The reader (`true`) is gone before corral writes: the write fails with EPIPE.
+  const r = await execProgram(
+    'sh',
+    [
+      '-c',
+      '(sleep 0.3; "$@"; echo "status $?" >&2) | true',
+      'sh',
+      process.execPath,
+      CORRAL_MAIN,
+      '--data-dir',
+      c.dataDir,
+      'ps',
+      '-a',
+    ],
+    { env: c.env },
+  );
+  assert.equal(r.stderr, 'status 141\n');
 });
