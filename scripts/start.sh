@@ -7,4 +7,4 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 tty=(-i)
 [[ -t 0 && -t 1 ]] && tty=(-it)
-exec node bin/corral.js run --rm "${tty[@]}" --memory 256Mi busybox "${@:-sh}"
+exec native/corral run --rm "${tty[@]}" --memory 256Mi busybox "${@:-sh}"
