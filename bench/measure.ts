@@ -32,20 +32,32 @@ export function withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
   return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
 
-/** Spawn argv with stdio to `log`; resolve with the time it took, reject on a non-zero exit. */
+/**
+ * Run argv with stdio to `log`; resolve with the time it took, reject on a non-zero exit. A shell
+ * takes the time around the command, as a user's shell sees it: timed around our own spawn(),
+ * every subject would also pay the fork of this (large) Node process, milliseconds here. The
+ * command gets no fd but its stdio (the log's fd 3 is closed for it).
+ */
 export function timedSpawn(argv: readonly string[], env: NodeJS.ProcessEnv, log: string): Promise<number> {
   const fd = openSync(log, 'w');
-  const t0 = performance.now();
+  const timed = 's=$EPOCHREALTIME; "$@" </dev/null >&3 2>&3 3>&-; rc=$?; e=$EPOCHREALTIME; echo "$rc $s $e"';
   return new Promise<number>((res, rej) => {
-    const child = spawn(argv[0]!, argv.slice(1), { env, stdio: ['ignore', fd, fd] });
+    // Its own process group: a hung subject is killed with the shell (and only what they started).
+    const child = spawn('bash', ['-c', timed, 'bash', ...argv], {
+      env,
+      stdio: ['ignore', 'pipe', 'inherit', fd],
+      detached: true,
+    });
+    let out = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
     // A hung runtime fails its subject instead of hanging the bench.
-    const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT_MS);
+    const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), TIMEOUT_MS);
     child.on('error', rej);
-    child.on('exit', (code, signal) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
-      const ms = performance.now() - t0;
-      if (code === 0) return res(ms);
-      rej(new Error(`${argv.join(' ')} exited ${code ?? signal}: ${readFileSync(log, 'utf8').trim()}`));
+      const [rc, start, end] = out.trim().split(' ');
+      if (code === 0 && rc === '0') return res((Number(end) - Number(start)) * 1000);
+      rej(new Error(`${argv.join(' ')} exited ${rc ?? code ?? signal}: ${readFileSync(log, 'utf8').trim()}`));
     });
   }).finally(() => closeSync(fd));
 }
