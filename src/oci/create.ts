@@ -157,8 +157,12 @@ export async function create(
       if (!detached) {
         rt.exits.set(
           id,
-          started.exited.then((e) => {
+          started.exited.then(async (e) => {
             if (e.error) rt.log('error', `container ${id}: ${e.error.message}`);
+            // Neither code nor signal: its spawner (the `corral` front) went away and the helper
+            // ended unwatched; it wrote the status to the exit status file.
+            if (e.code === null && e.signal === null)
+              return (await import('./lifecycle.js')).readExitFile(r) ?? exitCode(e);
             return exitCode(e);
           }),
         );

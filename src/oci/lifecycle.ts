@@ -112,7 +112,8 @@ export async function wait(rt: RuntimeCore, id: string): Promise<number | undefi
   return readExitFile(r);
 }
 
-function readExitFile(r: ContainerRecord): number | undefined {
+/** The status the helper wrote to the record's exit status file (128+n for signal n). */
+export function readExitFile(r: ContainerRecord): number | undefined {
   if (!r.exitStatusFile) return undefined;
   try {
     const t = readFileSync(r.exitStatusFile, 'utf8').trim();

@@ -94,3 +94,50 @@ test("other commands are node in the front's place; a missing node is one line",
     assert.match(r.stderr, /^corral: cannot run node \(No such file or directory\): .*CORRAL_NODE\n$/);
   }
 });
+
+test(
+  'a front killed (SIGKILL) mid-run: the CLI still finishes the container when it exits',
+  { skip },
+  async (t) => {
+    const c = instance(t);
+    const child = spawn(
+      CORRAL_FRONT,
+      [
+        '--data-dir',
+        c.dataDir,
+        'run',
+        '--name',
+        'orphan',
+        'busybox',
+        'sh',
+        '-c',
+        'echo ready; sleep 1; exit 3',
+      ],
+      { env: c.env, stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    t.after(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
+    await new Promise<void>((res) => child.stdout.once('data', () => res()));
+    const cli = children(child.pid!).find((p) => comm(p) === 'node');
+    assert.ok(cli, 'the Node CLI runs under the front');
+    process.kill(child.pid!, 'SIGKILL');
+    // The CLI notices the helper's end without the front and records the exit from its status file.
+    const end = Date.now() + 15_000;
+    for (;;) {
+      let alive = true;
+      try {
+        process.kill(cli, 0);
+      } catch {
+        alive = false;
+      }
+      if (!alive) break;
+      assert.ok(Date.now() < end, 'the CLI ended after its container');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const r = await c.corral(['inspect', 'orphan']);
+    assert.equal(r.code, 0, r.stderr);
+    const [state] = JSON.parse(r.stdout) as { State: { Status: string; ExitCode: number } }[];
+    assert.deepEqual([state!.State.Status, state!.State.ExitCode], ['exited', 3]);
+  },
+);

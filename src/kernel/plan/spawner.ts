@@ -10,7 +10,7 @@
 // (tens of modules to compile, and memory to touch, at every start).
 import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { read, writeSync } from 'node:fs';
+import { read, readFileSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';
 import { LineSplitter } from './lines.js';
 import { encodeLine, unescapeField } from './plan.js';
@@ -345,12 +345,40 @@ export class HelperSpawner {
       op.reject(new Error(`the helper spawner ${why}`));
     }
     for (const run of [...this.runs.values()]) {
-      if (run.pid !== undefined) continue;
+      if (run.pid !== undefined) {
+        // The front is gone (killed): nobody reports this helper's end; notice it here. Its
+        // status is in its exit status file (its caller reads that on an end without one).
+        if (this.frontFd !== undefined) this.watchUnreported(run, run.pid);
+        continue;
+      }
       run.exited = true;
       this.finish(run);
       run.sync.push(null);
       run.emit('error', new Error(`the helper spawner ${why}`));
     }
+  }
+
+  /** Poll until process `pid` (started at the start time /proc shows now) is gone. */
+  private watchUnreported(run: SpawnedRun, pid: number): void {
+    const started = (): string | undefined => {
+      try {
+        const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+        return f[0] === 'Z' ? undefined : f[19]; // a zombie has ended too
+      } catch {
+        return undefined;
+      }
+    };
+    const at = started();
+    const timer = setInterval(() => {
+      if (at !== undefined && started() === at) return;
+      clearInterval(timer);
+      run.exited = true;
+      this.finish(run);
+      run.sync.push(null);
+      run.emit('exit', null, null);
+    }, 100);
+    if (!run.refed) timer.unref();
   }
 
   private spawnProcess(onChunk: (s: string) => void): SpawnerLink {
