@@ -72,6 +72,9 @@ export async function create(
     created: new Date().toISOString(),
     annotations: spec.annotations,
     config: spec,
+    // In the first save already: a create that dies after making the cgroup (before the pid is
+    // saved) leaves a record whose forced delete still finds and removes it.
+    cgroupsPath: spec.linux?.cgroupsPath || id,
   };
   const configJson = JSON.stringify(spec);
   let mgr: CgroupManager | undefined;
@@ -104,7 +107,10 @@ export async function create(
         r.cgroupsPath = spec.linux?.cgroupsPath || id;
         r.cgroupPath = mgr.path;
         Object.assign(r, cgroupNotes(mgr));
-      } else r.freezerFile = '';
+      } else {
+        delete r.cgroupsPath;
+        r.freezerFile = '';
+      }
       if (!detached) r.exitStatusFile = store.exitFile(id);
       const plan = buildCreatePlan(spec, {
         bundle: bundleDir,

@@ -2,9 +2,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { openCgroups } from '../../src/kernel/cgroup/index.js';
+import { removeCgroupTree } from '../support/cgroup-root.js';
 import { bundle, isRoot, uniqueId } from './support.js';
 
 // The command engines run: the C front (start/delete itself when plain), which runs the Node CLI
@@ -104,3 +106,42 @@ test('cli: run in the foreground exits with the container status; -d detaches', 
   assert.equal((await c.run(['delete', '--force', id])).code, 0);
   assert.equal((await c.run(['list', '-q'])).out, '');
 });
+
+test(
+  'delete --force after a create that died half-way removes the cgroup it had made',
+  { skip },
+  async (t) => {
+    const c = cli(t);
+    const cgroupRoot = `corral-test-${process.pid}-crash`;
+    t.after(() => removeCgroupTree(cgroupRoot));
+    // No seccomp: its compiler is the helper too, which here never answers.
+    const b = bundle(t, ['true'], (s) => delete s.linux!.seccomp);
+    const id = c.track(uniqueId('crash'));
+    const helper = join(b.dir, 'stuck-helper');
+    writeFileSync(helper, '#!/bin/sh\nexec sleep 60\n', { mode: 0o755 });
+    // create makes the cgroup and waits for the helper's pid report, which never comes.
+    const child = spawn(
+      BIN,
+      ['--root', c.root, '--cgroup-root', cgroupRoot, 'create', '--bundle', b.dir, id],
+      {
+        env: { ...process.env, CORRAL_HELPER: helper },
+        stdio: 'ignore',
+      },
+    );
+    const dirs = Object.values(openCgroups({ root: cgroupRoot }).manager(id).dirs());
+    const end = Date.now() + 15_000;
+    while (!dirs.every((d) => existsSync(d))) {
+      assert.ok(Date.now() < end, `the cgroup is made: ${dirs.join(' ')}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    // The create dies (as by the OOM killer), its helper with it.
+    const kids = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/);
+    for (const pid of [child.pid!, ...kids.filter(Boolean).map(Number)]) process.kill(pid, 'SIGKILL');
+    const r = await c.run(['--cgroup-root', cgroupRoot, 'delete', '--force', id]);
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual(
+      dirs.filter((d) => existsSync(d)),
+      [],
+    );
+  },
+);
