@@ -18,12 +18,13 @@ import {
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+
 import { removeDir, unlinkQuiet } from '../image/fsutil.js';
 import { EngineError, NoSuchContainer } from './errors.js';
 import type { RunConfig } from './options.js';
 import type { ResolvedUser } from './user.js';
 import { ensureTopDir } from '../kernel/topdir.js';
+import { joinClean } from '../util/join-clean.js';
 
 export type ContainerStatus = 'created' | 'running' | 'exited' | 'stopping' | 'removing';
 
@@ -67,15 +68,15 @@ export class ContainerStore {
   readonly namesDir: string;
 
   constructor(readonly dataDir: string) {
-    this.root = join(dataDir, 'containers');
-    this.namesDir = join(dataDir, 'names');
+    this.root = joinClean(dataDir, 'containers');
+    this.namesDir = joinClean(dataDir, 'names');
   }
 
   dir(id: string): string {
-    return join(this.root, id);
+    return joinClean(this.root, id);
   }
   logPath(id: string): string {
-    return join(this.dir(id), 'ctr.log');
+    return joinClean(this.dir(id), 'ctr.log');
   }
 
   /** 256 random bits from the kernel (node:crypto, with its start-up cost, is not needed here). */
@@ -94,7 +95,7 @@ export class ContainerStore {
   /** Claim `name` for `id`; throws when it is taken. */
   claimName(name: string, id: string): void {
     mkdirSync(this.namesDir, { recursive: true, mode: 0o700 });
-    const path = join(this.namesDir, name);
+    const path = joinClean(this.namesDir, name);
     try {
       writeFileSync(path, id, { flag: 'wx', mode: 0o600 });
     } catch (e) {
@@ -112,12 +113,12 @@ export class ContainerStore {
   }
 
   releaseName(name: string, id: string): void {
-    if (this.readName(name) === id) unlinkQuiet(join(this.namesDir, name));
+    if (this.readName(name) === id) unlinkQuiet(joinClean(this.namesDir, name));
   }
 
   private readName(name: string): string | undefined {
     try {
-      return readFileSync(join(this.namesDir, name), 'utf8').trim();
+      return readFileSync(joinClean(this.namesDir, name), 'utf8').trim();
     } catch {
       return undefined;
     }
@@ -137,7 +138,7 @@ export class ContainerStore {
 
   load(id: string): ContainerRecord {
     try {
-      return JSON.parse(readFileSync(join(this.dir(id), 'container.json'), 'utf8')) as ContainerRecord;
+      return JSON.parse(readFileSync(joinClean(this.dir(id), 'container.json'), 'utf8')) as ContainerRecord;
     } catch {
       throw new NoSuchContainer(id);
     }
@@ -145,7 +146,7 @@ export class ContainerStore {
 
   loadState(id: string): ContainerState {
     try {
-      return JSON.parse(readFileSync(join(this.dir(id), 'state.json'), 'utf8')) as ContainerState;
+      return JSON.parse(readFileSync(joinClean(this.dir(id), 'state.json'), 'utf8')) as ContainerState;
     } catch {
       throw new NoSuchContainer(id);
     }
@@ -163,7 +164,7 @@ export class ContainerStore {
   }
 
   private writeJson(id: string, file: string, value: unknown): void {
-    const path = join(this.dir(id), file);
+    const path = joinClean(this.dir(id), file);
     const tmp = `${path}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify(value, null, 1));
     renameSync(tmp, path);
@@ -179,9 +180,9 @@ export class ContainerStore {
 
   /** A name, a full id or a unique id prefix (≥ 3 characters) → the id. */
   lookup(ref: string): string {
-    if (/^[0-9a-f]{64}$/.test(ref) && existsSync(join(this.dir(ref), 'container.json'))) return ref;
+    if (/^[0-9a-f]{64}$/.test(ref) && existsSync(joinClean(this.dir(ref), 'container.json'))) return ref;
     const byName = this.readName(ref);
-    if (byName && existsSync(join(this.dir(byName), 'container.json'))) return byName;
+    if (byName && existsSync(joinClean(this.dir(byName), 'container.json'))) return byName;
     if (/^[0-9a-f]{3,63}$/.test(ref)) {
       const hits = this.ids().filter((id) => id.startsWith(ref));
       if (hits.length === 1) return hits[0]!;

@@ -1,12 +1,13 @@
 // The mount part of a create plan (native/PLAN.md): the config's mounts (cgroup mounts per
 // cgroup version, binds relative to the bundle), a root filesystem given as a mount, and the
 // default device nodes. Pure, like plan-builder.ts.
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import type { PlanRecord } from '../kernel/plan/plan.js';
 import { OciError } from './errors.js';
 import { MS, parseMountOptions } from './mappings/mount-options.js';
 import { DEFAULT_DEV_SYMLINKS, containerDevices } from './devices.js';
 import type { Mount, NamespaceKind, Spec } from './spec.js';
+import { joinClean } from '../util/join-clean.js';
 
 export interface CgroupMountInfo {
   mode: 'v1' | 'v2';
@@ -72,7 +73,7 @@ function cgroupMountRecords(m: Mount, i: number, o: MountPlanOptions, newCgroupN
     out.push({
       op: 'mount',
       source: dir,
-      target: join(m.destination, name),
+      target: joinClean(m.destination, name),
       fstype: 'bind',
       flags: base | MS.BIND | MS.REC,
       propagation,
@@ -80,7 +81,7 @@ function cgroupMountRecords(m: Mount, i: number, o: MountPlanOptions, newCgroupN
     });
     if (name.includes(',')) {
       for (const alias of name.split(','))
-        out.push({ op: 'symlink', target: name, linkpath: join(m.destination, alias) });
+        out.push({ op: 'symlink', target: name, linkpath: joinClean(m.destination, alias) });
     }
   }
   if (flags & MS.RDONLY) {

@@ -16,12 +16,13 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { join } from 'node:path';
+
 import { OciError } from './errors.js';
 import { processAlive } from './proc.js';
 import type { ContainerStatus, OciState, Spec } from './spec.js';
 import { OCI_VERSION } from './spec.js';
 import { ensureTopDir } from '../kernel/topdir.js';
+import { joinClean } from '../util/join-clean.js';
 
 export interface ContainerRecord {
   id: string;
@@ -75,13 +76,13 @@ export class StateStore {
   ) {}
 
   dir(id: string): string {
-    return join(this.root, id);
+    return joinClean(this.root, id);
   }
   fifo(id: string): string {
-    return join(this.dir(id), 'exec.fifo');
+    return joinClean(this.dir(id), 'exec.fifo');
   }
   exitFile(id: string): string {
-    return join(this.dir(id), 'exit-status');
+    return joinClean(this.dir(id), 'exit-status');
   }
 
   /** Reserve the id: the directory is created exclusively, so two creates of one id cannot both win. */
@@ -106,14 +107,14 @@ export class StateStore {
   }
 
   exists(id: string): boolean {
-    return existsSync(join(this.dir(id), 'state.json'));
+    return existsSync(joinClean(this.dir(id), 'state.json'));
   }
 
   load(id: string): ContainerRecord {
     checkId(id);
     let text: string;
     try {
-      text = readFileSync(join(this.dir(id), 'state.json'), 'utf8');
+      text = readFileSync(joinClean(this.dir(id), 'state.json'), 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
         if (existsSync(this.dir(id))) {
@@ -132,7 +133,7 @@ export class StateStore {
    * seccomp profile, is most of it).
    */
   save(r: ContainerRecord, configJson?: string): void {
-    const tmp = join(this.dir(r.id), `.state.json.${process.pid}`);
+    const tmp = joinClean(this.dir(r.id), `.state.json.${process.pid}`);
     let text: string;
     if (configJson === undefined) text = JSON.stringify(r);
     else {
@@ -140,7 +141,7 @@ export class StateStore {
       text = `${JSON.stringify(rest).slice(0, -1)},"config":${configJson}}`;
     }
     writeFileSync(tmp, text, { mode: 0o600 });
-    renameSync(tmp, join(this.dir(r.id), 'state.json'));
+    renameSync(tmp, joinClean(this.dir(r.id), 'state.json'));
   }
 
   remove(id: string): void {
@@ -152,7 +153,7 @@ export class StateStore {
     try {
       for (const name of readdirSync(dir)) {
         try {
-          unlinkSync(join(dir, name));
+          unlinkSync(joinClean(dir, name));
         } catch (e) {
           if (!gone(e)) throw e;
         }
@@ -211,7 +212,7 @@ export class StateStore {
   }
 
   private async withFileLock<T>(id: string, fn: () => Promise<T>, timeoutMs: number): Promise<T> {
-    const path = join(this.dir(id), 'lock');
+    const path = joinClean(this.dir(id), 'lock');
     const end = Date.now() + timeoutMs;
     for (;;) {
       try {

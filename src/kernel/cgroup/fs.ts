@@ -5,8 +5,9 @@
 // (a lowered memory limit reclaims inside the write, which then blocks its caller as long). Moving
 // a process is the exception: writeCgPooled.
 import { closeSync, constants, openSync, readFileSync, writeSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { CgroupError } from './types.js';
+import { joinClean } from '../../util/join-clean.js';
 
 /** One write(2) of `value` to an existing cgroup file (never creates one: missing → ENOENT). */
 export async function writeCg(path: string, value: string): Promise<void> {
@@ -57,7 +58,7 @@ export async function readText(dir: string, file: string): Promise<string | unde
  */
 export function readTextSync(dir: string, file: string): string | undefined {
   try {
-    return readFileSync(join(dir, file), 'utf8');
+    return readFileSync(joinClean(dir, file), 'utf8');
   } catch (e) {
     if (['ENOENT', 'ENODEV', 'ENOTDIR'].includes(errnoOf(e) ?? '')) return undefined;
     throw e;
@@ -144,7 +145,7 @@ export class Tx {
   constructor(private readonly missing?: (file: string) => Promise<string | undefined>) {}
 
   async write(dir: string, file: string, value: string, ctx: WriteContext): Promise<void> {
-    const path = join(dir, file);
+    const path = joinClean(dir, file);
     let restore = ctx.restore;
     if (restore === undefined) {
       const cur = await readText(dir, file);

@@ -7,6 +7,7 @@ import { detectLayout, dirOf, type CgroupLayout } from './mountinfo.js';
 import { CgroupError, type CgroupDriver, type CgroupManager } from './types.js';
 import { V1Manager } from './v1/manager.js';
 import { V2Manager } from './v2/manager.js';
+import { joinClean } from '../../util/join-clean.js';
 
 export * from './types.js';
 export {
@@ -57,7 +58,7 @@ const V1_KEYS = [
 ];
 
 function resolveRoot(own: string, root: string): string {
-  return root.startsWith('/') ? posix.normalize(root) : posix.join(own, root);
+  return root.startsWith('/') ? posix.normalize(root) : joinClean(own, root);
 }
 
 /** Our own cgroup, seen past the supervisor leaf we may have moved into (v2). */
@@ -74,7 +75,7 @@ export function openCgroups(opts: CgroupOptions = {}): CgroupDriver {
   if (rootOpt.split('/').includes('..'))
     throw new CgroupError(`--cgroup-root: ${rootOpt}: must not contain ..`, 'root', rootOpt);
   const place = (base: string, cgroupsPath: string): string =>
-    cgroupsPath.startsWith('/') ? posix.normalize(cgroupsPath) : posix.join(base, cgroupsPath);
+    cgroupsPath.startsWith('/') ? posix.normalize(cgroupsPath) : joinClean(base, cgroupsPath);
   const checkPath = (p: string): void => {
     if (!p || p.split('/').includes('..'))
       throw new CgroupError(`cgroupsPath: ${p}: must be a path without ..`, 'cgroupsPath', p);
@@ -105,7 +106,7 @@ export function openCgroups(opts: CgroupOptions = {}): CgroupDriver {
       new V2Manager(path, {
         mountPoint: mount.mountPoint,
         ownPath: own,
-        supervisorPath: posix.join(root, SUPERVISOR_LEAF),
+        supervisorPath: joinClean(root, SUPERVISOR_LEAF),
         helper,
       });
     return {
@@ -159,11 +160,11 @@ export function openCgroups(opts: CgroupOptions = {}): CgroupDriver {
       let pathKey = '';
       for (const [key, dir] of Object.entries(recorded)) {
         const rel = below(key, dir, mounts[key]);
-        dirs[key] = posix.join(mounts[key]!, rel);
+        dirs[key] = joinClean(mounts[key]!, rel);
         if (key === 'unified') continue;
         // As manager() reports it: the path in the (primary) hierarchy, mount root included.
         const m = layout.v1.get(key)!;
-        const inHierarchy = m.root === '/' ? rel : posix.join(m.root, rel);
+        const inHierarchy = m.root === '/' ? rel : joinClean(m.root, rel);
         const rank = (k: string): number => (k === 'memory' ? 0 : k === 'cpu' ? 1 : 2);
         if (path === undefined || rank(key) < rank(pathKey)) [path, pathKey] = [inHierarchy, key];
       }

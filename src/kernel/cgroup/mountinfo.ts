@@ -1,7 +1,7 @@
 // Which cgroup layout the host has, read from the mount table (/proc/self/mountinfo), and where
 // the calling process sits in each hierarchy (/proc/self/cgroup).
 import { readFileSync } from 'node:fs';
-import { posix } from 'node:path';
+import { joinClean } from '../../util/join-clean.js';
 
 export interface CgroupMount {
   /** Mount point, e.g. /sys/fs/cgroup/memory. */
@@ -90,5 +90,5 @@ export function dirOf(m: CgroupMount, path: string): string {
   let rel = path;
   // Paths in /proc/self/cgroup are relative to the hierarchy; the mount may show a subtree.
   if (m.root !== '/' && (rel === m.root || rel.startsWith(m.root + '/'))) rel = rel.slice(m.root.length);
-  return posix.join(m.mountPoint, rel);
+  return joinClean(m.mountPoint, rel.replace(/^\/+/, ''));
 }

@@ -3,11 +3,12 @@
 // default-deny, only the difference is written, so a running container never passes through
 // "deny everything" (as runc's emulator does).
 import { closeSync, constants, openSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+
 import { R, type ApplyContext } from '../controller.js';
 import { normalizeRules, type NormalRule } from '../devices-rules.js';
 import { kernelError, readText, type Tx } from '../fs.js';
 import type { LinuxResources } from '../types.js';
+import { joinClean } from '../../../util/join-clean.js';
 
 export interface DevState {
   defaultAllow: boolean;
@@ -90,7 +91,7 @@ async function run(dir: string, writes: { file: string; line: string }[], field:
   let open = '';
   try {
     for (const w of writes) {
-      const path = join(dir, w.file);
+      const path = joinClean(dir, w.file);
       try {
         if (open !== w.file) {
           if (fd !== undefined) closeSync(fd);

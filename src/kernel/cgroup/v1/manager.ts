@@ -2,7 +2,7 @@
 // which gives PSI and cgroup.kill).
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+
 import { emptyStats, R, type Apply, type ApplyContext } from '../controller.js';
 import { errnoOf, kernelError, readText, Tx, writeCgPooled } from '../fs.js';
 import { killUntilEmpty, removeTree, subtreePids } from '../lifecycle.js';
@@ -25,6 +25,7 @@ import * as freezer from './freezer.js';
 import * as hugetlb from './hugetlb.js';
 import * as memory from './memory.js';
 import * as pids from './pids.js';
+import { joinClean } from '../../../util/join-clean.js';
 
 /** Which hierarchy each module writes to; devices last (see v2/manager.ts). */
 const APPLY: [string, Apply][] = [
@@ -115,7 +116,7 @@ export class V1Manager implements CgroupManager {
 
   procsFiles(): { path: string; required: boolean }[] {
     const unified = this.dir('unified');
-    return this.uniqueDirs().map((d) => ({ path: join(d, 'cgroup.procs'), required: d !== unified }));
+    return this.uniqueDirs().map((d) => ({ path: joinClean(d, 'cgroup.procs'), required: d !== unified }));
   }
 
   async addProcess(pid: number): Promise<void> {
