@@ -11,6 +11,7 @@ import { checkReference, parseRunRequest, type RunRequest } from './options.js';
 import { processArgs } from './spec.js';
 import type { ContainerRecord } from './store.js';
 import { trace } from './trace.js';
+import { isoTime } from '../util/iso-time.js';
 
 export async function createContainer(ctx: EngineContext, req: RunRequest): Promise<ContainerRecord> {
   const run = parseRunRequest(req);
@@ -39,7 +40,7 @@ export async function createContainer(ctx: EngineContext, req: RunRequest): Prom
   const rec: ContainerRecord = {
     id,
     name,
-    created: new Date().toISOString(),
+    created: isoTime(),
     image: run.image,
     imageName: image.ref,
     imageDigest: image.digest,

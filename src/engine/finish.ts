@@ -12,6 +12,7 @@ import { releaseRootfs } from './launch.js';
 import { oomKills } from './oom.js';
 import type { ContainerRecord, ContainerState } from './store.js';
 import { trace } from './trace.js';
+import { isoTime } from '../util/iso-time.js';
 
 export async function finishContainer(ctx: EngineContext, id: string): Promise<RunResult> {
   const { store, runtime } = ctx;
@@ -35,7 +36,7 @@ export async function finishContainer(ctx: EngineContext, id: string): Promise<R
       status: 'exited',
       exitCode: code,
       oomKilled,
-      finishedAt: new Date().toISOString(),
+      finishedAt: isoTime(),
       ...(late ? { error: late } : {}),
     });
   ctx.records.delete(id);
@@ -98,7 +99,7 @@ export async function reconcileContainer(ctx: EngineContext, id: string): Promis
     status: 'exited',
     exitCode: code ?? -1,
     oomKilled,
-    finishedAt: new Date().toISOString(),
+    finishedAt: isoTime(),
     error: 'the process waiting for the container was gone; exit status from the runtime',
   });
 }

@@ -15,6 +15,7 @@ import type { ContainerRecord } from './store.js';
 import { consoleSize, type TerminalRequest } from './terminal.js';
 import { trace } from './trace.js';
 import { resolveUser } from './user.js';
+import { isoTime } from '../util/iso-time.js';
 
 export async function startContainer(
   ctx: EngineContext,
@@ -84,7 +85,7 @@ export async function startContainer(
     store.patchState(id, {
       status: 'running',
       pid,
-      startedAt: new Date().toISOString(),
+      startedAt: isoTime(),
       monitorPid: process.pid,
     });
     return pid;

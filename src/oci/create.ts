@@ -18,6 +18,7 @@ import type { CreateOptions, Created } from './runtime.js';
 import type { ContainerStatus, OciState } from './spec.js';
 import { checkId, type ContainerRecord } from './state.js';
 import { relayPlanOption, type TerminalRelayOptions } from './terminal.js';
+import { isoTime } from '../util/iso-time.js';
 
 export const INHERIT: [StdioSpec, StdioSpec, StdioSpec] = ['inherit', 'inherit', 'inherit'];
 
@@ -69,7 +70,7 @@ export async function create(
   const r: ContainerRecord = {
     id,
     bundle: bundleDir,
-    created: new Date().toISOString(),
+    created: isoTime(),
     annotations: spec.annotations,
     config: spec,
     // In the first save already: a create that dies after making the cgroup (before the pid is
