@@ -1,5 +1,5 @@
 /* `corral` (this binary under that name, native/corral → corral-helper): the command people run.
- * It runs the Node CLI, `node bin/corral.js ARGS...`, and for `corral run` it stays as that
+ * It runs the Node CLI, `node bin/corral.cjs ARGS...`, and for `corral run` it stays as that
  * CLI's parent (PLAN.md, "The corral front"):
  *  - It is the CLI's helper spawner (spawner.c) over a socket, fd 3 of the CLI
  *    (CORRAL_FRONT_FD=3): this process is small, so starting a helper is a vfork here instead of
@@ -36,7 +36,7 @@ static const char *command_word(int argc, char **argv) {
   return NULL;
 }
 
-/* node bin/corral.js ARGS... with this environment; returns only when no node could run. */
+/* node bin/corral.cjs ARGS... with this environment; returns only when no node could run. */
 static void exec_node(const char *script, int argc, char **argv, char **env) {
   char *args[argc + 3];
   args[0] = "node";
@@ -65,9 +65,12 @@ int cmd_front(int argc, char **argv) {
     return 125;
   }
   self[n] = 0;
-  char *slash = strrchr(self, '/');
-  if (slash) *slash = 0;
-  snprintf(script, sizeof script, "%s/../bin/corral.js", self); /* native/ → bin/corral.js */
+  /* <repo>/native/corral-helper → <repo>/bin/corral.cjs (the shim bin/corral.js links to) */
+  for (int up = 0; up < 2; up++) {
+    char *slash = strrchr(self, '/');
+    if (slash) *slash = 0;
+  }
+  snprintf(script, sizeof script, "%s/bin/corral.cjs", self);
 
   const char *cmd = command_word(argc, argv);
   if (!cmd || strcmp(cmd, "run") != 0) {
