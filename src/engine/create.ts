@@ -2,7 +2,7 @@
 // (status `created`) with its generated /etc/hostname and /etc/hosts. Nothing runs yet; on any
 // failure nothing is left.
 import { statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+
 import type { EngineContext } from './context.js';
 import { EngineError, oneLine } from './errors.js';
 import type { ImageRecord } from './images.js';
@@ -12,6 +12,7 @@ import { processArgs } from './spec.js';
 import type { ContainerRecord } from './store.js';
 import { trace } from './trace.js';
 import { isoTime } from '../util/iso-time.js';
+import { joinClean } from '../util/join-clean.js';
 
 export async function createContainer(ctx: EngineContext, req: RunRequest): Promise<ContainerRecord> {
   const run = parseRunRequest(req);
@@ -54,8 +55,8 @@ export async function createContainer(ctx: EngineContext, req: RunRequest): Prom
   try {
     store.create(rec, { status: 'created' });
     const dir = store.dir(id);
-    writeFileSync(join(dir, 'hostname'), `${rec.hostname}\n`);
-    writeFileSync(join(dir, 'hosts'), hostsFile(rec.hostname));
+    writeFileSync(joinClean(dir, 'hostname'), `${rec.hostname}\n`);
+    writeFileSync(joinClean(dir, 'hosts'), hostsFile(rec.hostname));
   } catch (e) {
     store.remove(id, name);
     throw e;

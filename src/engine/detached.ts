@@ -3,7 +3,7 @@
 // once the monitor reports that it runs (or why it could not start).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { ContainerNetworkOptions } from '../network/container-network.js';
@@ -12,11 +12,12 @@ import { createContainer } from './create.js';
 import { EngineError, oneLine } from './errors.js';
 import type { RunRequest } from './options.js';
 import type { ContainerRecord } from './store.js';
+import { joinClean } from '../util/join-clean.js';
 
 /** The monitor next to this module: monitor.js, or in the CommonJS bundle monitor.cjs. */
 export function monitorPath(): string {
   const here = fileURLToPath(import.meta.url);
-  return join(dirname(here), here.endsWith('.cjs') ? 'monitor.cjs' : 'monitor.js');
+  return joinClean(dirname(here), here.endsWith('.cjs') ? 'monitor.cjs' : 'monitor.js');
 }
 
 /** Node flags of the monitor: a small heap, it only waits. */

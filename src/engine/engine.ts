@@ -13,7 +13,7 @@
 //
 // The root filesystem is an overlay that corral-helper mounts in the container's own mount
 // namespace: nothing is mounted on the host, and no mount or umount process runs per container.
-import { join } from 'node:path';
+
 import type { ContainerNetwork } from '../network/container-network.js';
 import { Runtime } from '../oci/runtime.js';
 import type { PrespawnedHelper } from '../oci/kernel.js';
@@ -37,6 +37,7 @@ import { openOutputLog } from './output-log.js';
 import { ContainerStore, type ContainerRecord, type ContainerState } from './store.js';
 import type { TerminalRequest } from './terminal.js';
 import { trace } from './trace.js';
+import { joinClean } from '../util/join-clean.js';
 
 export type { ContainerView, EngineOptions, ExecRequest, RunResult, Stdio } from './context.js';
 export { monitorPath, type MonitorOptions } from './detached.js';
@@ -58,7 +59,7 @@ export class Engine implements EngineContext {
     this.store = new ContainerStore(opts.dataDir);
     this.images = opts.images ?? storeBackend(opts.dataDir);
     this.runtime = new Runtime({
-      root: join(opts.dataDir, 'runtime'),
+      root: joinClean(opts.dataDir, 'runtime'),
       ...(opts.cgroupRoot ? { cgroupRoot: opts.cgroupRoot } : {}),
       ...(opts.helperPath ? { helperPath: opts.helperPath } : {}),
       ...(opts.spawner ? { spawner: opts.spawner } : {}),

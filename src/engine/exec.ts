@@ -1,7 +1,7 @@
 // `exec`: another process in a running container, from its OCI config (env, cwd, user,
 // capabilities) with the request's changes; it joins all of the init's namespaces and its cgroup.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+
 import type { ExecOptions } from '../oci/runtime.js';
 import type { Process, Spec } from '../oci/spec.js';
 import type { TerminalRelayOptions } from '../oci/terminal.js';
@@ -11,6 +11,7 @@ import { startError } from './launch.js';
 import { parseEnv } from './options.js';
 import { consoleSize } from './terminal.js';
 import { resolveUser } from './user.js';
+import { joinClean } from '../util/join-clean.js';
 
 export async function execInContainer(ctx: EngineContext, ref: string, req: ExecRequest): Promise<number> {
   const id = ctx.store.lookup(ref);
@@ -24,7 +25,7 @@ export async function execInContainer(ctx: EngineContext, ref: string, req: Exec
   if (!req.cmd.length) throw new EngineError('exec: no command given; usage: corral exec NAME COMMAND...');
   if (req.workdir !== undefined && !req.workdir.startsWith('/'))
     throw new EngineError(`-w ${req.workdir}: the working directory must be an absolute path`);
-  const spec = JSON.parse(readFileSync(join(ctx.store.dir(id), 'config.json'), 'utf8')) as Spec;
+  const spec = JSON.parse(readFileSync(joinClean(ctx.store.dir(id), 'config.json'), 'utf8')) as Spec;
   const base = spec.process!;
   // The container's root as its init sees it: the overlay is mounted in its mount namespace only.
   const user = req.user ? resolveUser(`/proc/${s.pid}/root`, req.user) : undefined;

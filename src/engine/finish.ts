@@ -4,7 +4,7 @@
 // or, with --rm, removes the container. reconcile(): a container whose waiter died (killed, machine
 // reboot) is finished by whichever command looks at it next, from the runtime's exit status file.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+
 import { procStat, processAlive } from '../oci/proc.js';
 import type { EngineContext, RunResult } from './context.js';
 import { commandErrorCode } from './errors.js';
@@ -13,6 +13,7 @@ import { oomKills } from './oom.js';
 import type { ContainerRecord, ContainerState } from './store.js';
 import { trace } from './trace.js';
 import { isoTime } from '../util/iso-time.js';
+import { joinClean } from '../util/join-clean.js';
 
 export async function finishContainer(ctx: EngineContext, id: string): Promise<RunResult> {
   const { store, runtime } = ctx;
@@ -64,9 +65,9 @@ async function oomKilledNow(ctx: EngineContext, rec: ContainerRecord): Promise<n
   }
   // v1: memory.oom_control of the memory hierarchy; v2 (no memory hierarchy): memory.events.
   const file = dirs?.memory
-    ? join(dirs.memory, 'memory.oom_control')
+    ? joinClean(dirs.memory, 'memory.oom_control')
     : dirs?.unified
-      ? join(dirs.unified, 'memory.events')
+      ? joinClean(dirs.unified, 'memory.events')
       : undefined;
   if (!file) return oomKills(rec.cgroupsPath, ctx.opts.cgroupRoot, ctx.opts.helperPath);
   try {

@@ -2,7 +2,7 @@
 // monitor of `run -d`): prepare the root filesystem, resolve the user, write the OCI config and
 // create and start the container with the given stdio. On failure everything is removed again.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+
 import type { CreateOptions } from '../oci/runtime.js';
 import type { PrespawnedHelper } from '../oci/kernel.js';
 import type { TerminalRelayOptions } from '../oci/terminal.js';
@@ -16,6 +16,7 @@ import { consoleSize, type TerminalRequest } from './terminal.js';
 import { trace } from './trace.js';
 import { resolveUser } from './user.js';
 import { isoTime } from '../util/iso-time.js';
+import { joinClean } from '../util/join-clean.js';
 
 export async function startContainer(
   ctx: EngineContext,
@@ -38,7 +39,9 @@ export async function startContainer(
     rec.user = resolveUser(prepared.read, userSpec, rec.run.user ? '-u' : `image ${rec.image}: User`);
     store.updateRecord(rec);
     const resolvConf =
-      rec.run.network === 'host' && existsSync('/etc/resolv.conf') ? join(dir, 'resolv.conf') : undefined;
+      rec.run.network === 'host' && existsSync('/etc/resolv.conf')
+        ? joinClean(dir, 'resolv.conf')
+        : undefined;
     if (resolvConf) writeFileSync(resolvConf, readFileSync('/etc/resolv.conf'));
     const spec = buildSpec({
       id,
@@ -49,8 +52,8 @@ export async function startContainer(
       user: rec.user,
       hostname: rec.hostname,
       etc: {
-        hostname: join(dir, 'hostname'),
-        hosts: join(dir, 'hosts'),
+        hostname: joinClean(dir, 'hostname'),
+        hosts: joinClean(dir, 'hosts'),
         ...(resolvConf ? { resolvConf } : {}),
       },
       cgroupsPath: rec.cgroupsPath,
@@ -59,7 +62,7 @@ export async function startContainer(
     if (!rec.run.readOnly) prepared.ensureDir(spec.process!.cwd);
     const size = spec.process!.terminal ? consoleSize(terminal) : undefined;
     if (size) spec.process!.consoleSize = size;
-    writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
+    writeFileSync(joinClean(dir, 'config.json'), JSON.stringify(spec));
     trace('config written');
     // -t: the container gets a pty of its own, relayed by the helper (src/oci/terminal.ts).
     const createOpts: CreateOptions & TerminalRelayOptions = {
@@ -126,7 +129,7 @@ async function attach(ctx: EngineContext, rec: ContainerRecord, pid: number): Pr
       : {},
   });
   ctx.store.updateRecord(rec);
-  writeFileSync(join(ctx.store.dir(rec.id), 'hosts'), hostsFile(rec.hostname, rec.ips[0]));
+  writeFileSync(joinClean(ctx.store.dir(rec.id), 'hosts'), hostsFile(rec.hostname, rec.ips[0]));
 }
 
 async function resolveAgain(ctx: EngineContext, rec: ContainerRecord): Promise<ImageRecord> {

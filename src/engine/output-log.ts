@@ -9,9 +9,10 @@
 import { closeSync, mkdtempSync, openSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { join } from 'node:path';
+
 import type { StdioSpec } from '../oci/kernel.js';
 import type { Stdio } from './context.js';
+import { joinClean } from '../util/join-clean.js';
 
 export interface OutputLog {
   /** The container's stdio: the caller's stdin, the two socket ends for stdout and stderr. */
@@ -41,10 +42,10 @@ async function socketPair(server: Server, path: string): Promise<[Socket, Socket
 
 /** A Unix socket path is at most 107 bytes: in the container's directory, or a private temp one. */
 function socketPath(dir: string): { path: string; cleanup(): void } {
-  const inDir = join(dir, 'output.sock');
+  const inDir = joinClean(dir, 'output.sock');
   if (Buffer.byteLength(inDir) <= 100) return { path: inDir, cleanup: () => undefined };
-  const tmp = mkdtempSync(join(tmpdir(), 'corral-out-'));
-  return { path: join(tmp, 's'), cleanup: () => rmSync(tmp, { recursive: true, force: true }) };
+  const tmp = mkdtempSync(joinClean(tmpdir(), 'corral-out-'));
+  return { path: joinClean(tmp, 's'), cleanup: () => rmSync(tmp, { recursive: true, force: true }) };
 }
 
 export async function openOutputLog(dir: string, logPath: string, stdio: Stdio): Promise<OutputLog> {

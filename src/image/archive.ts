@@ -16,7 +16,7 @@ import {
   symlinkSync,
   writeSync,
 } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { digestHex, isDigest, sha256 } from './digest.js';
 import { ImageError } from './errors.js';
@@ -26,6 +26,7 @@ import { pickPlatform } from './pull.js';
 import { normalizeReference } from './reference.js';
 import { readTar, TarFormatError } from './tar.js';
 import { MEDIA, type Descriptor, type Index, type Manifest } from './types.js';
+import { joinClean } from '../util/join-clean.js';
 
 export interface Imported {
   manifestDigest: string;
@@ -50,7 +51,7 @@ async function unpackArchive(file: string, dest: string): Promise<void> {
     await readTar(stream, async (h, body) => {
       const parts = h.name.split('/').filter((p) => p && p !== '.');
       if (parts.includes('..') || parts.length === 0) return;
-      const abs = join(dest, ...parts);
+      const abs = joinClean(dest, ...parts);
       mkdirSync(dirname(abs), { recursive: true });
       if (h.type === 'dir') mkdirSync(abs, { recursive: true });
       else if (h.type === 'symlink') symlinkSync(h.linkname, abs);
@@ -76,7 +77,7 @@ async function unpackArchive(file: string, dest: string): Promise<void> {
 
 /** A path inside the unpacked archive, refusing symlinks that lead out of it. */
 function inside(root: string, rel: string, file: string): string {
-  const abs = join(root, rel);
+  const abs = joinClean(root, rel);
   let real: string;
   try {
     real = realpathSync(abs);
@@ -115,9 +116,9 @@ export async function importArchive(layout: Layout, lease: Lease, file: string):
   mkdirSync(tmp);
   try {
     await unpackArchive(file, tmp);
-    if (existsSync(join(tmp, 'index.json')) && existsSync(join(tmp, 'oci-layout')))
+    if (existsSync(joinClean(tmp, 'index.json')) && existsSync(joinClean(tmp, 'oci-layout')))
       return await importOci(layout, lease, tmp, file);
-    if (existsSync(join(tmp, 'manifest.json'))) return await importDocker(layout, lease, tmp, file);
+    if (existsSync(joinClean(tmp, 'manifest.json'))) return await importDocker(layout, lease, tmp, file);
     throw new ImageError(
       `${file} is neither an OCI archive (oci-layout, index.json) nor a docker archive (manifest.json)`,
     );
@@ -136,12 +137,12 @@ async function copyBlob(
 ): Promise<void> {
   lease.hold(digest);
   if (layout.hasBlob(digest)) return;
-  const path = inside(root, join('blobs', 'sha256', digestHex(digest, what)), file);
+  const path = inside(root, joinClean('blobs', 'sha256', digestHex(digest, what)), file);
   await layout.writeStream(createReadStream(path), digest, `${file}: ${what}`);
 }
 
 async function importOci(layout: Layout, lease: Lease, root: string, file: string): Promise<Imported[]> {
-  const idx = JSON.parse(readFileSync(join(root, 'index.json'), 'utf8')) as Index;
+  const idx = JSON.parse(readFileSync(joinClean(root, 'index.json'), 'utf8')) as Index;
   const out: Imported[] = [];
   for (const top of idx.manifests ?? []) {
     let desc = top;
@@ -171,7 +172,7 @@ interface DockerEntry {
 async function importDocker(layout: Layout, lease: Lease, root: string, file: string): Promise<Imported[]> {
   let entries: DockerEntry[];
   try {
-    entries = JSON.parse(readFileSync(join(root, 'manifest.json'), 'utf8')) as DockerEntry[];
+    entries = JSON.parse(readFileSync(joinClean(root, 'manifest.json'), 'utf8')) as DockerEntry[];
     if (!Array.isArray(entries)) throw new Error('not a list');
   } catch (e) {
     throw new ImageError(`${file}: manifest.json is not a docker archive manifest: ${(e as Error).message}`);

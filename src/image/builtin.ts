@@ -12,13 +12,14 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+
 import { gzipSync } from 'node:zlib';
 import { HOST_BUSYBOX, makeBusyboxRootfs } from './busybox-rootfs.js';
 import { sha256 } from './digest.js';
 import type { Layout } from './layout.js';
 import { writeTar, type TarWriteEntry } from './tar.js';
 import { hostArch, MEDIA, type ImageConfig, type Manifest } from './types.js';
+import { joinClean } from '../util/join-clean.js';
 
 export { BUILTIN_ALIAS, BUILTIN_ANNOTATION, BUILTIN_NAME } from './builtin-names.js';
 const EPOCH = '1970-01-01T00:00:00Z';
@@ -27,9 +28,9 @@ const EPOCH = '1970-01-01T00:00:00Z';
 export function treeEntries(root: string): TarWriteEntry[] {
   const out: TarWriteEntry[] = [];
   const walk = (rel: string): void => {
-    for (const name of readdirSync(join(root, rel)).sort()) {
+    for (const name of readdirSync(joinClean(root, rel)).sort()) {
       const r = rel ? `${rel}/${name}` : name;
-      const abs = join(root, r);
+      const abs = joinClean(root, r);
       const st = lstatSync(abs);
       if (st.isDirectory()) {
         out.push({ name: r, type: 'dir', mode: st.mode & 0o1000 ? 0o1777 : 0o755 });
@@ -69,11 +70,11 @@ export interface BuiltImage {
 
 /** The built-in image's blobs (no store involved: the same input gives the same bytes). */
 export function buildBusyboxImage(busybox = HOST_BUSYBOX): BuiltImage {
-  const tmp = mkdtempSync(join(tmpdir(), 'corral-busybox-'));
+  const tmp = mkdtempSync(joinClean(tmpdir(), 'corral-busybox-'));
   let tar: Buffer;
   try {
-    const rootfs = makeBusyboxRootfs(join(tmp, 'rootfs'), busybox);
-    for (const f of MOUNT_TARGETS) writeFileSync(join(rootfs, f), '');
+    const rootfs = makeBusyboxRootfs(joinClean(tmp, 'rootfs'), busybox);
+    for (const f of MOUNT_TARGETS) writeFileSync(joinClean(rootfs, f), '');
     tar = writeTar(treeEntries(rootfs));
   } finally {
     rmSync(tmp, { recursive: true, force: true });

@@ -3,7 +3,7 @@
 // package this as a real OCI layer; the runtime's quick start and tests use it as a bundle rootfs.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { joinClean } from '../util/join-clean.js';
 
 export const HOST_BUSYBOX = '/bin/busybox';
 
@@ -18,19 +18,19 @@ export class BusyboxMissingError extends Error {
 /** Build a busybox rootfs in `dir` (created if missing) and return `dir`. */
 export function makeBusyboxRootfs(dir: string, busybox = HOST_BUSYBOX): string {
   if (!existsSync(busybox)) throw new BusyboxMissingError(busybox);
-  for (const d of DIRS) mkdirSync(join(dir, d), { recursive: true });
-  chmodSync(join(dir, 'tmp'), 0o1777);
-  copyFileSync(busybox, join(dir, 'bin/busybox'));
-  chmodSync(join(dir, 'bin/busybox'), 0o755);
+  for (const d of DIRS) mkdirSync(joinClean(dir, d), { recursive: true });
+  chmodSync(joinClean(dir, 'tmp'), 0o1777);
+  copyFileSync(busybox, joinClean(dir, 'bin/busybox'));
+  chmodSync(joinClean(dir, 'bin/busybox'), 0o755);
   const applets = execFileSync(busybox, ['--list'], { encoding: 'utf8' }).split('\n');
   for (const a of applets) {
-    if (!a || a === 'busybox' || existsSync(join(dir, 'bin', a))) continue;
-    symlinkSync('busybox', join(dir, 'bin', a));
+    if (!a || a === 'busybox' || existsSync(joinClean(dir, 'bin', a))) continue;
+    symlinkSync('busybox', joinClean(dir, 'bin', a));
   }
   writeFileSync(
-    join(dir, 'etc/passwd'),
+    joinClean(dir, 'etc/passwd'),
     'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n',
   );
-  writeFileSync(join(dir, 'etc/group'), 'root:x:0:\nnogroup:x:65534:\n');
+  writeFileSync(joinClean(dir, 'etc/group'), 'root:x:0:\nnogroup:x:65534:\n');
   return dir;
 }

@@ -13,10 +13,11 @@ import {
   unlinkSync,
   writeSync,
 } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
+import { joinClean } from '../util/join-clean.js';
 
 export function tmpName(dir: string, tag = ''): string {
-  return join(dir, `.tmp-${process.pid}-${crypto().randomBytes(6).toString('hex')}${tag}`);
+  return joinClean(dir, `.tmp-${process.pid}-${crypto().randomBytes(6).toString('hex')}${tag}`);
 }
 
 export function fsyncDir(dir: string): void {
@@ -95,7 +96,7 @@ export function removeDir(path: string): void {
     return;
   }
   for (const e of entries) {
-    const p = join(path, e.name);
+    const p = joinClean(path, e.name);
     if (e.isDirectory()) {
       try {
         rmdirSync(p);

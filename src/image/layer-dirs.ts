@@ -2,8 +2,9 @@
 // meta.json says (written by unpack.ts), and the one path check every writer into a root uses.
 // Apart from unpack.ts, so that using unpacked layers (a container's rootfs) loads no unpacker.
 import { lstatSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+
 import { digestHex } from './digest.js';
+import { joinClean } from '../util/join-clean.js';
 
 export interface LayerMeta {
   diffID: string;
@@ -18,12 +19,14 @@ export interface LayerMeta {
 }
 
 export function layerDir(layersRoot: string, diffID: string): string {
-  return join(layersRoot, digestHex(diffID, 'diffID'));
+  return joinClean(layersRoot, digestHex(diffID, 'diffID'));
 }
 
 export function readLayerMeta(layersRoot: string, diffID: string): LayerMeta | undefined {
   try {
-    return JSON.parse(readFileSync(join(layerDir(layersRoot, diffID), 'meta.json'), 'utf8')) as LayerMeta;
+    return JSON.parse(
+      readFileSync(joinClean(layerDir(layersRoot, diffID), 'meta.json'), 'utf8'),
+    ) as LayerMeta;
   } catch {
     return undefined;
   }
@@ -38,7 +41,7 @@ export function parentsAreDirs(root: string, rel: string): boolean {
   parts.pop();
   let cur = root;
   for (const p of parts) {
-    cur = join(cur, p);
+    cur = joinClean(cur, p);
     try {
       if (!lstatSync(cur).isDirectory()) return false;
     } catch {

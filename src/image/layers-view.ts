@@ -3,9 +3,10 @@
 // (rootfs.ts `mountIn: 'container'`), the files the engine needs before the container exists
 // (/etc/passwd and /etc/group for the user, the working directory) are looked up here.
 import { chmodSync, chownSync, lstatSync, mkdirSync, type Stats } from 'node:fs';
-import { join } from 'node:path';
+
 import { layerDir, type LayerMeta } from './layer-dirs.js';
 import { dirReader, type RootReader } from './user.js';
+import { joinClean } from '../util/join-clean.js';
 
 /** An entry of the merged view: the layer's diff directory that provides it, and its lstat. */
 export interface LayerEntry {
@@ -29,7 +30,7 @@ export function layersLookup(
   return (rel) => {
     const path = rel.join('/');
     for (const m of top) {
-      const diff = join(layerDir(layersDir, m.diffID), 'diff');
+      const diff = joinClean(layerDir(layersDir, m.diffID), 'diff');
       // What this layer deletes is gone from the layers below it.
       let hidden = m.whiteouts.some((w) => w === path || path.startsWith(`${w}/`));
       hidden ||= m.opaque.includes(''); // an opaque root hides everything below
@@ -38,7 +39,7 @@ export function layersLookup(
         const dir = rel.slice(0, i).join('/');
         let st;
         try {
-          st = lstatSync(join(diff, dir));
+          st = lstatSync(joinClean(diff, dir));
         } catch {
           missing = true;
           break;
@@ -48,7 +49,7 @@ export function layersLookup(
       }
       if (!missing) {
         try {
-          const stats = lstatSync(join(diff, path));
+          const stats = lstatSync(joinClean(diff, path));
           return isWhiteout(stats) ? undefined : { diff, stats };
         } catch {
           /* not in this layer */
@@ -109,7 +110,7 @@ export function ensureDirInUpper(
   if (firstMissing < 0) return;
   let dir = upper;
   for (let i = 0; i < rel.length; i++) {
-    dir = join(dir, rel[i]!);
+    dir = joinClean(dir, rel[i]!);
     try {
       if (lstatSync(dir).isDirectory()) continue;
       return; // not ours to replace

@@ -18,12 +18,13 @@ import {
   statSync,
   writeSync,
 } from 'node:fs';
-import { join } from 'node:path';
+
 import { digestHex, sha256 } from './digest.js';
 import { ImageError } from './errors.js';
 import { fsyncDir, tmpName, tmpOwnerGone, writeFileAtomic } from './fsutil.js';
 import { withLock } from './lock.js';
 import type { Index } from './types.js';
+import { joinClean } from '../util/join-clean.js';
 
 /** The annotation holding an image's full normalised name (the one containerd uses too). */
 export const NAME_ANNOTATION = 'io.containerd.image.name';
@@ -36,16 +37,16 @@ export class Layout {
   private index?: { stamp: string; idx: Index };
 
   constructor(readonly root: string) {
-    this.blobDir = join(root, 'blobs', 'sha256');
-    this.leaseDir = join(root, 'leases');
+    this.blobDir = joinClean(root, 'blobs', 'sha256');
+    this.leaseDir = joinClean(root, 'leases');
   }
 
   init(): void {
     mkdirSync(this.blobDir, { recursive: true });
     mkdirSync(this.leaseDir, { recursive: true });
-    const layoutFile = join(this.root, 'oci-layout');
+    const layoutFile = joinClean(this.root, 'oci-layout');
     if (!existsSync(layoutFile)) writeFileAtomic(layoutFile, JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-    const index = join(this.root, 'index.json');
+    const index = joinClean(this.root, 'index.json');
     if (!existsSync(index)) {
       try {
         // 'wx': if another process created it first, theirs stands.
@@ -60,7 +61,7 @@ export class Layout {
   }
 
   blobPath(digest: string): string {
-    return join(this.blobDir, digestHex(digest));
+    return joinClean(this.blobDir, digestHex(digest));
   }
 
   hasBlob(digest: string): boolean {
@@ -143,7 +144,7 @@ export class Layout {
    * (it is replaced by rename: a new inode): a long-running caller resolves an image per container.
    */
   readIndex(): Readonly<Index> {
-    const path = join(this.root, 'index.json');
+    const path = joinClean(this.root, 'index.json');
     let st;
     try {
       st = statSync(path);
@@ -167,20 +168,20 @@ export class Layout {
   /** index.json parsed afresh (a copy of one's own to change). */
   private parseIndex(): Index {
     try {
-      return JSON.parse(readFileSync(join(this.root, 'index.json'), 'utf8')) as Index;
+      return JSON.parse(readFileSync(joinClean(this.root, 'index.json'), 'utf8')) as Index;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { schemaVersion: 2, manifests: [] };
-      throw new ImageError(`${join(this.root, 'index.json')} is unreadable: ${(e as Error).message}`);
+      throw new ImageError(`${joinClean(this.root, 'index.json')} is unreadable: ${(e as Error).message}`);
     }
   }
 
   /** Read-modify-write index.json under the store's lock; the write is atomic. */
   async updateIndex(fn: (idx: Index) => Index | void): Promise<Index> {
     this.init();
-    return withLock(join(this.root, 'index.lock'), async () => {
+    return withLock(joinClean(this.root, 'index.lock'), async () => {
       const idx = this.parseIndex();
       const next = fn(idx) ?? idx;
-      writeFileAtomic(join(this.root, 'index.json'), JSON.stringify(next, null, 2) + '\n');
+      writeFileAtomic(joinClean(this.root, 'index.json'), JSON.stringify(next, null, 2) + '\n');
       return next;
     });
   }
@@ -188,7 +189,7 @@ export class Layout {
   /** Run `fn` while holding the lock that excludes prune (and other index writers). */
   async locked<T>(fn: () => Promise<T>): Promise<T> {
     this.init();
-    return withLock(join(this.root, 'index.lock'), fn);
+    return withLock(joinClean(this.root, 'index.lock'), fn);
   }
 
   /**
@@ -198,14 +199,14 @@ export class Layout {
    */
   lease(): Lease {
     this.init();
-    return new Lease(join(this.leaseDir, tmpName('', '.lease')));
+    return new Lease(joinClean(this.leaseDir, tmpName('', '.lease')));
   }
 
   /** Digests and diffIDs held by live leases; removes the leases of dead processes. */
   liveLeases(): Set<string> {
     const out = new Set<string>();
     for (const f of readdirSync(this.leaseDir)) {
-      const path = join(this.leaseDir, f);
+      const path = joinClean(this.leaseDir, f);
       if (tmpOwnerGone(f)) {
         rmSync(path, { force: true });
         continue;

@@ -4,10 +4,11 @@
 // every time. A missing or unreadable entry is just read and verified from the blobs again; prune
 // removes the entries of manifests it removes.
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+
 import { digestHex } from './digest.js';
 import type { Layout } from './layout.js';
 import type { ImageConfig, Manifest } from './types.js';
+import { joinClean } from '../util/join-clean.js';
 
 export interface ImageMeta {
   manifest: Manifest;
@@ -26,7 +27,7 @@ export class MetaCache {
   get(digest: string): ImageMeta {
     let m = this.mem.get(digest);
     if (m) return m;
-    const file = join(this.dir, `${digestHex(digest)}.json`);
+    const file = joinClean(this.dir, `${digestHex(digest)}.json`);
     try {
       const kept = JSON.parse(readFileSync(file, 'utf8')) as ImageMeta & { digest?: string };
       // Still an image of the store (not pruned meanwhile), and the entry is whole.
@@ -69,7 +70,7 @@ export class MetaCache {
     }
     for (const f of files) {
       const hex = /^([a-f0-9]{64})\.json$/.exec(f)?.[1];
-      if (!hex || !keep.has(`sha256:${hex}`)) rmSync(join(this.dir, f), { force: true });
+      if (!hex || !keep.has(`sha256:${hex}`)) rmSync(joinClean(this.dir, f), { force: true });
     }
   }
 }

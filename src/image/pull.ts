@@ -14,7 +14,7 @@ import {
   statSync,
   writeSync,
 } from 'node:fs';
-import { join } from 'node:path';
+
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { digestHex, isDigest, sha256 } from './digest.js';
@@ -25,6 +25,7 @@ import { withLock } from './lock.js';
 import { formatReference, parseReference, type Reference } from './reference.js';
 import { RegistryClient, type RegistryOptions } from './registry.js';
 import { hostArch, MEDIA, type Descriptor, type Index, type Manifest } from './types.js';
+import { joinClean } from '../util/join-clean.js';
 
 export interface PullProgress {
   /** Layers done / all. */
@@ -113,9 +114,9 @@ async function downloadBlob(
     return;
   }
   const hex = digestHex(desc.digest, 'layer digest');
-  const dir = join(layout.root, 'partial');
+  const dir = joinClean(layout.root, 'partial');
   mkdirSync(dir, { recursive: true });
-  const partial = join(dir, hex);
+  const partial = joinClean(dir, hex);
   // One download of a blob at a time across processes; the second waits and finds it done.
   await withLock(`${partial}.lock`, async () => {
     if (layout.hasBlob(desc.digest)) {

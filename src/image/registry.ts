@@ -3,9 +3,10 @@
 // backoff. Plain http only for loopback registries, or when asked (`insecure`).
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+
 import { ImageError } from './errors.js';
 import { isLoopbackHost, registryHost, type Reference } from './reference.js';
+import { joinClean } from '../util/join-clean.js';
 
 export interface Credentials {
   username: string;
@@ -44,7 +45,7 @@ export function findCredentials(domain: string, o: RegistryOptions): Credentials
     : [
         process.env.CORRAL_AUTH_FILE,
         process.env.REGISTRY_AUTH_FILE,
-        join(homedir(), '.docker', 'config.json'),
+        joinClean(homedir(), '.docker', 'config.json'),
       ].filter((f): f is string => !!f);
   for (const f of files) {
     let cfg: { auths?: Record<string, { auth?: string; username?: string; password?: string }> };

@@ -15,7 +15,7 @@ import {
   rmdirSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+
 import { digestHex } from './digest.js';
 import { ImageError } from './errors.js';
 import { removeDir, unlinkQuiet } from './fsutil.js';
@@ -23,6 +23,7 @@ import { layerDir, parentsAreDirs, readLayerMeta, type LayerMeta } from './layer
 import { ensureDirInUpper, layersLookup, layersReader } from './layers-view.js';
 import { dirReader, type RootReader } from './user.js';
 import type { ImageRecord } from './types.js';
+import { joinClean } from '../util/join-clean.js';
 
 export type RootfsDriver = 'overlay' | 'copy';
 
@@ -110,17 +111,17 @@ function isMountpoint(path: string): boolean {
 
 /** The container's directory and the layers it uses (read by prune). */
 export function containerDir(dataDir: string, id: string): string {
-  return join(dataDir, 'containers', id);
+  return joinClean(dataDir, 'containers', id);
 }
 
 /** diffIDs used by every prepared container rootfs under dataDir. */
 export function layersInUse(dataDir: string): Set<string> {
   const out = new Set<string>();
-  const dir = join(dataDir, 'containers');
+  const dir = joinClean(dataDir, 'containers');
   if (!existsSync(dir)) return out;
   for (const id of readdirSync(dir)) {
     try {
-      for (const l of JSON.parse(readFileSync(join(dir, id, 'image-layers.json'), 'utf8')) as string[])
+      for (const l of JSON.parse(readFileSync(joinClean(dir, id, 'image-layers.json'), 'utf8')) as string[])
         out.add(l);
     } catch {
       /* not one of ours, or being released */
@@ -140,9 +141,9 @@ export async function prepareRootfsWith(
       `container id "${containerId}" must be letters, digits, '_', '.', '-' (at most 128)`,
     );
   const dir = containerDir(src.dataDir, containerId);
-  const own = join(dir, 'rootfs');
-  const upper = join(dir, 'upper');
-  const work = join(dir, 'work');
+  const own = joinClean(dir, 'rootfs');
+  const upper = joinClean(dir, 'upper');
+  const work = joinClean(dir, 'work');
   for (const p of [own, upper])
     if (existsSync(p))
       throw new ImageError(
@@ -153,11 +154,11 @@ export async function prepareRootfsWith(
   let rootfs = own;
   mkdirSync(dir, { recursive: true });
   // Recorded before the layers are (re)unpacked, so a concurrent prune keeps them.
-  writeFileSync(join(dir, 'image-layers.json'), JSON.stringify(image.layers));
+  writeFileSync(joinClean(dir, 'image-layers.json'), JSON.stringify(image.layers));
   const cleanup = (): void => {
     // work/work is made by overlayfs (empty once unmounted).
-    for (const p of [rootfs, upper, join(work, 'work'), work]) removeDir(p);
-    unlinkQuiet(join(dir, 'image-layers.json'));
+    for (const p of [rootfs, upper, joinClean(work, 'work'), work]) removeDir(p);
+    unlinkQuiet(joinClean(dir, 'image-layers.json'));
     try {
       rmdirSync(dir); // only if nobody else keeps files there
     } catch {
@@ -224,7 +225,7 @@ export async function prepareRootfsWith(
 function ensureDirIn(rootfs: string, path: string): void {
   let p = rootfs;
   for (const c of path.split('/').filter(Boolean)) {
-    p = join(p, c);
+    p = joinClean(p, c);
     try {
       const st = lstatSync(p);
       if (!st.isDirectory()) return; // a symlink or a file
@@ -252,11 +253,11 @@ function overlayOptions(
   mkdirSync(work, { recursive: true });
   const lower = [...layers]
     .reverse()
-    .map((d) => (absolute ? join(layersDir, digestHex(d), 'diff') : `${digestHex(d)}/diff`));
+    .map((d) => (absolute ? joinClean(layersDir, digestHex(d), 'diff') : `${digestHex(d)}/diff`));
   if (lower.length === 0) {
     // overlayfs needs a lower dir: an empty one for an image without layers.
-    mkdirSync(join(upper, '..', 'empty'), { recursive: true });
-    lower.push(join(upper, '..', 'empty'));
+    mkdirSync(joinClean(upper, '..', 'empty'), { recursive: true });
+    lower.push(joinClean(upper, '..', 'empty'));
   }
   return [`lowerdir=${lower.join(':')}`, `upperdir=${upper}`, `workdir=${work}`];
 }
@@ -278,17 +279,17 @@ async function mountOverlay(
 
 /** Where a layer has a directory and the rootfs so far has a non-directory, the layer's wins. */
 function replaceNonDirs(diff: string, rootfs: string, rel = ''): void {
-  for (const e of readdirSync(join(diff, rel), { withFileTypes: true })) {
+  for (const e of readdirSync(joinClean(diff, rel), { withFileTypes: true })) {
     if (!e.isDirectory()) continue;
     const r = rel ? `${rel}/${e.name}` : e.name;
     let st;
     try {
-      st = lstatSync(join(rootfs, r));
+      st = lstatSync(joinClean(rootfs, r));
     } catch {
       continue; // cp creates it
     }
     if (!st.isDirectory()) {
-      rmSync(join(rootfs, r), { force: true });
+      rmSync(joinClean(rootfs, r), { force: true });
       continue; // nothing below it in the rootfs yet
     }
     replaceNonDirs(diff, rootfs, r);
@@ -297,24 +298,25 @@ function replaceNonDirs(diff: string, rootfs: string, rel = ''): void {
 
 async function copyLayers(layersDir: string, metas: LayerMeta[], rootfs: string): Promise<void> {
   for (const m of metas) {
-    const diff = join(layerDir(layersDir, m.diffID), 'diff');
+    const diff = joinClean(layerDir(layersDir, m.diffID), 'diff');
     // Deletions never go through a symlink (it could point out of the rootfs); under one there is
     // nothing of the lower layers to delete anyway, as the layer's directory replaces it.
     for (const d of m.opaque) {
-      const abs = join(rootfs, d);
+      const abs = joinClean(rootfs, d);
       if (d && !parentsAreDirs(rootfs, `${d}/x`)) continue;
       if (existsSync(abs) && lstatSync(abs).isDirectory())
-        for (const e of readdirSync(abs)) rmSync(join(abs, e), { recursive: true, force: true });
+        for (const e of readdirSync(abs)) rmSync(joinClean(abs, e), { recursive: true, force: true });
     }
     for (const w of m.whiteouts)
-      if (parentsAreDirs(rootfs, w)) rmSync(join(rootfs, w), { recursive: true, force: true });
+      if (parentsAreDirs(rootfs, w)) rmSync(joinClean(rootfs, w), { recursive: true, force: true });
     // cp must never write through a symlink of a lower layer.
     replaceNonDirs(diff, rootfs);
     // cp -a keeps owners, modes, times, links, devices and xattrs.
     await exec('cp', ['-a', '--', `${diff}/.`, rootfs]);
     // The whiteout devices came along with the copy; they are not files of the image.
     if (m.overlay)
-      for (const w of m.whiteouts) if (parentsAreDirs(rootfs, w)) rmSync(join(rootfs, w), { force: true });
+      for (const w of m.whiteouts)
+        if (parentsAreDirs(rootfs, w)) rmSync(joinClean(rootfs, w), { force: true });
   }
 }
 

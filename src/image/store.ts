@@ -5,7 +5,7 @@
 // Importing, pulling, unpacking and building the built-in image are loaded when they run: `corral
 // run` only resolves a name and reads unpacked layers.
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+
 import { BUILTIN_ALIAS, BUILTIN_ANNOTATION, BUILTIN_NAME } from './builtin-names.js';
 import { digestHex, isDigest } from './digest.js';
 import { ImageError } from './errors.js';
@@ -24,6 +24,7 @@ import {
 } from './types.js';
 import { layerDir, readLayerMeta, type LayerMeta } from './layer-dirs.js';
 import { MetaCache, type ImageMeta } from './meta-cache.js';
+import { joinClean } from '../util/join-clean.js';
 
 export interface PruneResult {
   blobs: number;
@@ -38,10 +39,10 @@ export class ImageStore implements LayerSource {
   private readonly meta: MetaCache;
 
   constructor(readonly dataDir: string) {
-    this.imagesDir = join(dataDir, 'images');
-    this.layersDir = join(dataDir, 'layers');
+    this.imagesDir = joinClean(dataDir, 'images');
+    this.layersDir = joinClean(dataDir, 'layers');
     this.layout = new Layout(this.imagesDir);
-    this.meta = new MetaCache(join(dataDir, 'image-meta'), this.layout);
+    this.meta = new MetaCache(joinClean(dataDir, 'image-meta'), this.layout);
   }
 
   /** Make sure the built-in busybox image exists (rebuilt when the host's busybox changed). */
@@ -291,23 +292,23 @@ export class ImageStore implements LayerSource {
       for (const d of this.layout.readIndex().manifests) visit(d.digest);
       const res: PruneResult = { blobs: 0, layers: 0, bytes: 0 };
       for (const f of readdirSync(this.layout.blobDir)) {
-        const path = join(this.layout.blobDir, f);
+        const path = joinClean(this.layout.blobDir, f);
         if (f.startsWith('.tmp-') ? !tmpOwnerGone(f) : keepBlobs.has(`sha256:${f}`)) continue;
         res.bytes += statSync(path).size;
         rmSync(path, { force: true });
         if (!f.startsWith('.tmp-')) res.blobs++;
       }
-      const partial = join(this.imagesDir, 'partial');
+      const partial = joinClean(this.imagesDir, 'partial');
       if (existsSync(partial))
         for (const f of readdirSync(partial))
           if (!f.endsWith('.lock') && !keepBlobs.has(`sha256:${f}`))
-            rmSync(join(partial, f), { force: true });
+            rmSync(joinClean(partial, f), { force: true });
       for (const f of existsSync(this.imagesDir) ? readdirSync(this.imagesDir) : [])
         if (f.startsWith('.tmp-') && tmpOwnerGone(f))
-          rmSync(join(this.imagesDir, f), { recursive: true, force: true });
+          rmSync(joinClean(this.imagesDir, f), { recursive: true, force: true });
       if (existsSync(this.layersDir)) {
         for (const f of readdirSync(this.layersDir)) {
-          const path = join(this.layersDir, f);
+          const path = joinClean(this.layersDir, f);
           if (f.startsWith('.tmp-')) {
             if (tmpOwnerGone(f)) rmSync(path, { recursive: true, force: true });
             continue;
@@ -325,7 +326,7 @@ export class ImageStore implements LayerSource {
   }
 
   layerPath(diffID: string): string {
-    return join(layerDir(this.layersDir, diffID), 'diff');
+    return joinClean(layerDir(this.layersDir, diffID), 'diff');
   }
 
   /** The raw manifest JSON of an image (for inspect). */

@@ -26,7 +26,7 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { join } from 'node:path';
+
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { ImageError } from './errors.js';
@@ -34,6 +34,7 @@ import { tmpName } from './fsutil.js';
 import { layerDir, parentsAreDirs, readLayerMeta, type LayerMeta } from './layer-dirs.js';
 import { renameDirOnce } from './layout.js';
 import { readTar, TarFormatError, type TarHeader } from './tar.js';
+import { joinClean } from '../util/join-clean.js';
 
 export { layerDir, parentsAreDirs, readLayerMeta, type LayerMeta };
 
@@ -120,12 +121,12 @@ export async function unpackLayer(layersRoot: string, blobPath: string, diffID: 
   if (have) return have;
   mkdirSync(layersRoot, { recursive: true });
   const tmp = tmpName(layersRoot);
-  const root = join(tmp, 'diff');
+  const root = joinClean(tmp, 'diff');
   mkdirSync(root, { recursive: true });
   try {
     const meta = await extract(blobPath, root, diffID);
-    writeFileSync(join(tmp, 'meta.json'), JSON.stringify(meta));
-    const fd = openSync(join(tmp, 'meta.json'), 'r');
+    writeFileSync(joinClean(tmp, 'meta.json'), JSON.stringify(meta));
+    const fd = openSync(joinClean(tmp, 'meta.json'), 'r');
     fsyncSync(fd);
     closeSync(fd);
     renameDirOnce(tmp, layerDir(layersRoot, diffID));
@@ -161,7 +162,7 @@ async function extract(blobPath: string, root: string, diffID: string): Promise<
     for (const p of parts) {
       cur = cur ? `${cur}/${p}` : p;
       if (okDirs.has(cur)) continue;
-      const abs = join(root, cur);
+      const abs = joinClean(root, cur);
       let st;
       try {
         st = lstatSync(abs);
@@ -189,7 +190,7 @@ async function extract(blobPath: string, root: string, diffID: string): Promise<
       else if (!base.startsWith('.wh..wh.')) whiteouts.push(dir ? `${dir}/${base.slice(4)}` : base.slice(4));
       return;
     }
-    const abs = rel ? join(root, rel) : root;
+    const abs = rel ? joinClean(root, rel) : root;
     if (rel) {
       ensureParents(rel);
       let st;
@@ -230,7 +231,7 @@ async function extract(blobPath: string, root: string, diffID: string): Promise<
         const target = cleanPath(h.linkname);
         if (target === null || !target)
           throw new ImageError(`layer ${diffID}: hard link "${h.name}" points outside the layer`);
-        const tabs = join(root, target);
+        const tabs = joinClean(root, target);
         if (!parentsAreDirs(root, target))
           throw new ImageError(
             `layer ${diffID}: hard link "${h.name}" goes through a symlink; refusing the layer`,
@@ -302,7 +303,7 @@ async function extract(blobPath: string, root: string, diffID: string): Promise<
     script.push(`chown -h ${s.h.uid}:${s.h.gid} -- ${shq(s.path)}`);
   }
   for (const w of whiteouts)
-    script.push(`rm -rf -- ${shq(join(root, w))} && mknod -- ${shq(join(root, w))} c 0 0`);
+    script.push(`rm -rf -- ${shq(joinClean(root, w))} && mknod -- ${shq(joinClean(root, w))} c 0 0`);
   if (script.length) {
     try {
       await run('sh', ['-e', '-s'], script.join('\n') + '\n');
@@ -321,7 +322,7 @@ async function extract(blobPath: string, root: string, diffID: string): Promise<
   }
   const opaqueDump: string[] = [];
   for (const d of opaque) {
-    const abs = d ? join(root, d) : root;
+    const abs = d ? joinClean(root, d) : root;
     let st;
     try {
       st = lstatSync(abs);

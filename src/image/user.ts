@@ -3,7 +3,7 @@
 // The files are read without following symlinks: a rootfs is untrusted and its /etc/passwd must
 // not lead to a host file.
 import { closeSync, constants as fsc, openSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { joinClean } from '../util/join-clean.js';
 
 /** A user or group the image's /etc/passwd or /etc/group does not have; the message names the flag. */
 export class UserSpecError extends Error {
@@ -36,10 +36,10 @@ function readInRoot(rootfs: string, rel: string[]): string {
   let dirFd = -1;
   try {
     // O_NOFOLLOW on each step: etc and etc/passwd must be real, in-rootfs entries.
-    dirFd = openSync(join(rootfs, rel[0]!), fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_DIRECTORY);
+    dirFd = openSync(joinClean(rootfs, rel[0]!), fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_DIRECTORY);
     closeSync(dirFd);
     dirFd = -1;
-    const fd = openSync(join(rootfs, ...rel), fsc.O_RDONLY | fsc.O_NOFOLLOW);
+    const fd = openSync(joinClean(rootfs, ...rel), fsc.O_RDONLY | fsc.O_NOFOLLOW);
     try {
       return readFileSync(fd, 'utf8');
     } finally {

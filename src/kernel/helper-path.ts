@@ -1,14 +1,15 @@
 // Where corral-helper is: $CORRAL_HELPER, else native/corral-helper of this checkout, found by
 // walking up from this module (it runs from src/, dist/src/ or the dist/bundle/ bundle).
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { joinClean } from '../util/join-clean.js';
 
 export function helperPath(env: NodeJS.ProcessEnv = process.env): string {
   if (env.CORRAL_HELPER) return env.CORRAL_HELPER;
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 8; i++) {
-    const p = join(dir, 'native', 'corral-helper');
+    const p = joinClean(dir, 'native', 'corral-helper');
     if (existsSync(p)) return p;
     dir = dirname(dir);
   }

@@ -2,13 +2,14 @@
 // first use) and the derived status. Kept small and free of the create/exec machinery, so that
 // `corral-oci state|start|delete|kill` load only this, state.ts and the verb's module.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { CgroupDriver, CgroupManager } from '../kernel/cgroup/types.js';
 import { OciError, oneLine } from './errors.js';
 import { compileSeccomp, openCgroupDriver } from './kernel.js';
 import type { LogLevel, RuntimeOptions } from './runtime.js';
 import type { ContainerStatus, Spec } from './spec.js';
 import { StateStore, type ContainerRecord } from './state.js';
+import { joinClean } from '../util/join-clean.js';
 
 export const DEFAULT_ROOT = '/run/corral-oci';
 
@@ -81,13 +82,13 @@ export class RuntimeCore {
 
   seccompPath(spec: Spec): Promise<string | undefined> {
     if (!spec.linux?.seccomp) return Promise.resolve(undefined);
-    return compileSeccomp(spec.linux.seccomp, join(this.root, '.seccomp-cache'), this.opts.helperPath);
+    return compileSeccomp(spec.linux.seccomp, joinClean(this.root, '.seccomp-cache'), this.opts.helperPath);
   }
 }
 
 export function writePidFile(path: string, pid: number): void {
   const abs = resolve(path);
-  const tmp = join(dirname(abs), `.${Date.now()}.pid.tmp`);
+  const tmp = joinClean(dirname(abs), `.${Date.now()}.pid.tmp`);
   writeFileSync(tmp, String(pid));
   renameSync(tmp, abs);
 }

@@ -2,7 +2,7 @@
 // compile seccomp, build the plan and hand it to corral-helper; undo everything when a step fails.
 import { statSync } from 'node:fs';
 import { constants } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { CgroupManager, LinuxResources } from '../kernel/cgroup/types.js';
 import { startPlan, type StartedPlan, type StdioSpec } from '../kernel/plan/helper.js';
 import { fdList, writePidFile, type RuntimeCore } from './core.js';
@@ -19,6 +19,7 @@ import type { ContainerStatus, OciState } from './spec.js';
 import { checkId, type ContainerRecord } from './state.js';
 import { relayPlanOption, type TerminalRelayOptions } from './terminal.js';
 import { isoTime } from '../util/iso-time.js';
+import { joinClean } from '../util/join-clean.js';
 
 export const INHERIT: [StdioSpec, StdioSpec, StdioSpec] = ['inherit', 'inherit', 'inherit'];
 
@@ -40,7 +41,7 @@ function cgroupNotes(
   const freezer = mgr.mode === 'v2' ? dirs.unified : dirs.freezer;
   const all = [...new Set(Object.values(dirs))].filter((d) => d !== freezer);
   return {
-    freezerFile: freezer ? join(freezer, mgr.mode === 'v2' ? 'cgroup.events' : 'freezer.state') : '',
+    freezerFile: freezer ? joinClean(freezer, mgr.mode === 'v2' ? 'cgroup.events' : 'freezer.state') : '',
     cgroupDirs: freezer ? [...all, freezer] : all,
     cgroupDirMap: dirs,
   };

@@ -4,8 +4,9 @@
 // native/PLAN.md, "The corral-oci front"). Hooks are why a verb is not listed: running them is
 // TypeScript's job.
 import { writeFileSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
+
 import type { ContainerRecord } from './state.js';
+import { joinClean } from '../util/join-clean.js';
 
 /** The record's lines, or undefined when the front must leave both verbs to Node. */
 export function frontRecord(r: ContainerRecord): string | undefined {
@@ -27,7 +28,7 @@ export function frontRecord(r: ContainerRecord): string | undefined {
 export function saveFrontRecord(dir: string, r: ContainerRecord): void {
   const text = frontRecord(r);
   if (!text) return;
-  const tmp = join(dir, `.fast.${process.pid}`);
+  const tmp = joinClean(dir, `.fast.${process.pid}`);
   writeFileSync(tmp, text, { mode: 0o600 });
-  renameSync(tmp, join(dir, 'fast'));
+  renameSync(tmp, joinClean(dir, 'fast'));
 }

@@ -2,10 +2,11 @@
 // imported by create.ts and exec.ts): the seccomp compiler (src/kernel/seccomp) and the cgroup
 // driver (src/kernel/cgroup). Both are imported on first use so that `state`/`start` start fast.
 import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+
 import type { CgroupDriver } from '../kernel/cgroup/types.js';
 import { OciError } from './errors.js';
 import type { Seccomp } from './spec.js';
+import { joinClean } from '../util/join-clean.js';
 
 export type { PrespawnedHelper, StartPlanOptions, StartedPlan, StdioSpec } from '../kernel/plan/helper.js';
 
@@ -41,7 +42,7 @@ export async function compileSeccomp(seccomp: Seccomp, cacheDir: string, helper?
     m.set(json, path);
     return path;
   };
-  const index = join(cacheDir, `oci-${fnv1a(json)}.idx`);
+  const index = joinClean(cacheDir, `oci-${fnv1a(json)}.idx`);
   try {
     const text = readFileSync(index, 'utf8');
     const nl = text.indexOf('\n');

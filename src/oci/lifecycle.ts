@@ -11,13 +11,14 @@ import {
   rmdirSync,
   unlinkSync,
 } from 'node:fs';
-import { join } from 'node:path';
+
 import type { RuntimeCore } from './core.js';
 import { OciError } from './errors.js';
 import { processAlive, waitGone } from './proc.js';
 import type { CreateOptions, Created } from './runtime.js';
 import type { Hook, HookStage, OciState } from './spec.js';
 import { checkId, type ContainerRecord } from './state.js';
+import { joinClean } from '../util/join-clean.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -186,7 +187,7 @@ function removeEmpty(r: ContainerRecord): boolean {
   const dirs = r.cgroupDirs;
   if (!dirs?.length) return false;
   try {
-    if (readFileSync(join(dirs[0]!, 'cgroup.procs'), 'utf8').trim() !== '') return false;
+    if (readFileSync(joinClean(dirs[0]!, 'cgroup.procs'), 'utf8').trim() !== '') return false;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return false;
   }

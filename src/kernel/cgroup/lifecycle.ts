@@ -1,9 +1,10 @@
 // Shared by both drivers: listing processes of a subtree, killing them all, removing directories.
 // The directory calls are synchronous, as fs.ts's reads and writes: short cgroupfs kernel calls.
 import { readdirSync, rmdirSync } from 'node:fs';
-import { join } from 'node:path';
+
 import { errnoOf, readText, sleep } from './fs.js';
 import { CgroupError } from './types.js';
+import { joinClean } from '../../util/join-clean.js';
 
 /** Sub-cgroup directories of dir, deepest first (then dir itself last). */
 export async function subtreeDirs(dir: string): Promise<string[]> {
@@ -16,7 +17,7 @@ export async function subtreeDirs(dir: string): Promise<string[]> {
       if (errnoOf(e) === 'ENOENT') return;
       throw e;
     }
-    for (const e of entries) if (e.isDirectory()) await walk(join(d, e.name));
+    for (const e of entries) if (e.isDirectory()) await walk(joinClean(d, e.name));
     out.push(d);
   };
   await walk(dir);

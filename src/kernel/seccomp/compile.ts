@@ -3,10 +3,11 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, rename, stat, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+
 import { helperPath } from '../plan/helper.js';
 import type { PlanRecord } from '../plan/plan.js';
 import { seccompProfile } from './profile.js';
+import { joinClean } from '../../util/join-clean.js';
 
 export interface CompiledSeccomp {
   /** The BPF file for the plan's `seccomp-bpf` record. */
@@ -51,7 +52,7 @@ function runCompiler(helper: string, out: string, text: string): Promise<void> {
 export async function compileSeccomp(seccomp: unknown, opts: CompileOptions): Promise<CompiledSeccomp> {
   const profile = seccompProfile(seccomp, opts.jsonPath);
   const hash = createHash('sha256').update(profile.text).digest('hex');
-  const path = join(opts.cacheDir, `${hash}.bpf`);
+  const path = joinClean(opts.cacheDir, `${hash}.bpf`);
   try {
     if ((await stat(path)).size > 0) return { path, flags: profile.flags, hash, compiled: false };
   } catch {
@@ -59,7 +60,7 @@ export async function compileSeccomp(seccomp: unknown, opts: CompileOptions): Pr
   }
   await mkdir(opts.cacheDir, { recursive: true, mode: 0o700 });
   // Write aside and rename: concurrent compilers of the same profile never expose a partial file.
-  const tmp = join(opts.cacheDir, `.${hash}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = joinClean(opts.cacheDir, `.${hash}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     await runCompiler(opts.helper ?? helperPath(), tmp, profile.text);
     await rename(tmp, path);

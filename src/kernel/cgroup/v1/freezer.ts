@@ -1,11 +1,12 @@
 // cgroup v1 freezer: freezer.state FROZEN / THAWED (FREEZING while in progress).
-import { join } from 'node:path';
+
 import { kernelError, readText, waitFor, writeCg } from '../fs.js';
 import { CgroupError } from '../types.js';
+import { joinClean } from '../../../util/join-clean.js';
 
 export async function setFrozen(dir: string, frozen: boolean, timeoutMs = 30000): Promise<void> {
   const want = frozen ? 'FROZEN' : 'THAWED';
-  const path = join(dir, 'freezer.state');
+  const path = joinClean(dir, 'freezer.state');
   const ok = await waitFor(
     async () => {
       // Writing again while FREEZING retries tasks that could not be frozen yet.

@@ -1,13 +1,14 @@
 // cgroup v2 devices: there are no device files on v2; an eBPF program attached to the cgroup
 // decides (generated in ./devices-ebpf.ts, loaded and attached by corral-helper bpf-devices).
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+
 import { R, type ApplyContext } from '../controller.js';
 import { normalizeRules } from '../devices-rules.js';
 import type { Tx } from '../fs.js';
 import { runHelper } from '../helper.js';
 import { CgroupError, type LinuxResources } from '../types.js';
 import { deviceFilterProgram, encodeProgram } from './devices-ebpf.js';
+import { joinClean } from '../../../util/join-clean.js';
 
 export async function apply(_tx: Tx, dir: string, r: LinuxResources, ctx: ApplyContext): Promise<void> {
   if (!r.devices) return;
@@ -19,9 +20,9 @@ export async function apply(_tx: Tx, dir: string, r: LinuxResources, ctx: ApplyC
     }
     // Loaded here: node's promise API is start-up time of every short command otherwise.
     const { mkdtemp, rm, writeFile } = process.getBuiltinModule('node:fs/promises');
-    const tmp = await mkdtemp(join(tmpdir(), 'corral-devfilter-'));
+    const tmp = await mkdtemp(joinClean(tmpdir(), 'corral-devfilter-'));
     try {
-      const file = join(tmp, 'prog.bpf');
+      const file = joinClean(tmp, 'prog.bpf');
       await writeFile(file, encodeProgram(deviceFilterProgram(rules)));
       // Attach-then-detach-old in the helper: the cgroup is never left without a filter.
       await runHelper(ctx.helper, ['bpf-devices', 'attach', dir, file]);

@@ -1,7 +1,8 @@
 // Waiting on cgroup.events (populated, frozen): kernfs wakes inotify watchers when it changes.
 import { watch, type FSWatcher } from 'node:fs';
-import { join } from 'node:path';
+
 import { parseFlatKeyed, readText } from '../fs.js';
+import { joinClean } from '../../../util/join-clean.js';
 
 /** Resolve when `key` in DIR/cgroup.events equals `want` (true), or after timeoutMs (false). */
 export function waitEvents(dir: string, key: string, want: number, timeoutMs: number): Promise<boolean> {
@@ -25,7 +26,7 @@ export function waitEvents(dir: string, key: string, want: number, timeoutMs: nu
     };
     const timer = setTimeout(() => finish(false), timeoutMs);
     try {
-      w = watch(join(dir, 'cgroup.events'), () => void check());
+      w = watch(joinClean(dir, 'cgroup.events'), () => void check());
       w.on('error', () => undefined);
     } catch {
       /* no inotify: the poll below still works */

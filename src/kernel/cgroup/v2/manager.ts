@@ -1,6 +1,6 @@
 // The cgroup v2 (unified) manager: one directory, controllers enabled in the ancestors.
 import { mkdirSync, watch, readFileSync, type FSWatcher } from 'node:fs';
-import { join, posix } from 'node:path';
+import { posix } from 'node:path';
 import { emptyStats, type Apply, type ApplyContext } from '../controller.js';
 import { errnoOf, kernelError, parseFlatKeyed, readText, Tx, writeCg, writeCgPooled } from '../fs.js';
 import { killUntilEmpty, removeTree, subtreePids } from '../lifecycle.js';
@@ -23,6 +23,7 @@ import * as io from './io.js';
 import * as memory from './memory.js';
 import * as pids from './pids.js';
 import * as unified from './unified.js';
+import { joinClean } from '../../../util/join-clean.js';
 
 /** Controllers enabled in every ancestor's cgroup.subtree_control, where available. */
 export const WANTED_CONTROLLERS = ['cpuset', 'cpu', 'io', 'memory', 'pids', 'hugetlb', 'misc', 'rdma'];
@@ -56,7 +57,7 @@ export class V2Manager implements CgroupManager {
     readonly path: string,
     private readonly o: V2Options,
   ) {
-    this.dir = join(o.mountPoint, path);
+    this.dir = joinClean(o.mountPoint, path);
   }
 
   dirs(): Record<string, string> {
@@ -69,7 +70,7 @@ export class V2Manager implements CgroupManager {
     for (let i = 0; i < segs.length; i++) {
       const p = '/' + segs.slice(0, i).join('/');
       await this.enableControllers(p);
-      mkdirSync(join(this.o.mountPoint, p, segs[i]!), { recursive: true });
+      mkdirSync(joinClean(this.o.mountPoint, p, segs[i]!), { recursive: true });
     }
     if (resources) await this.apply(resources, false);
   }
@@ -78,7 +79,7 @@ export class V2Manager implements CgroupManager {
   private async enableControllers(p: string): Promise<void> {
     const own = this.o.ownPath;
     if (!this.isMine(p)) return;
-    const dir = join(this.o.mountPoint, p);
+    const dir = joinClean(this.o.mountPoint, p);
     const missing = await this.notEnabled(dir);
     if (missing.length === 0) return;
     // No internal processes: a cgroup with processes cannot hand domain controllers to its
@@ -87,7 +88,7 @@ export class V2Manager implements CgroupManager {
     if (p === own && own !== '/') await this.vacateOwn(dir);
     for (const c of missing) {
       try {
-        await writeCg(join(dir, 'cgroup.subtree_control'), `+${c}`);
+        await writeCg(joinClean(dir, 'cgroup.subtree_control'), `+${c}`);
       } catch (e) {
         if (errnoOf(e) === 'EBUSY' && p === own && own !== '/') {
           // A process joined after the check (or it was not a process of ours to move).
@@ -122,10 +123,10 @@ export class V2Manager implements CgroupManager {
     if (procs.length === 0) return;
     // Moving only ourselves would not empty it; moving the others is not ours to do.
     if (procs.some((p) => p !== process.pid)) throw this.othersError(procs);
-    const sup = join(this.o.mountPoint, this.o.supervisorPath);
+    const sup = joinClean(this.o.mountPoint, this.o.supervisorPath);
     mkdirSync(sup, { recursive: true });
     try {
-      await writeCg(join(sup, 'cgroup.procs'), String(process.pid));
+      await writeCg(joinClean(sup, 'cgroup.procs'), String(process.pid));
     } catch (e) {
       throw new CgroupError(
         `cgroup v2: cannot move corral (pid ${process.pid}) into ${this.o.supervisorPath} to free ${this.o.ownPath} for controllers: ${(e as Error).message}`,
@@ -158,7 +159,7 @@ export class V2Manager implements CgroupManager {
     const segs = this.path.split('/').filter(Boolean);
     for (let i = 0; i < segs.length; i++) {
       const p = '/' + segs.slice(0, i).join('/');
-      const dir = join(this.o.mountPoint, p);
+      const dir = joinClean(this.o.mountPoint, p);
       if (!words(await readText(dir, 'cgroup.controllers')).includes(ctrl))
         return `${file} does not exist: this kernel has no ${ctrl} controller (${dir}/cgroup.controllers)`;
       if (words(await readText(dir, 'cgroup.subtree_control')).includes(ctrl)) continue;
@@ -179,11 +180,11 @@ export class V2Manager implements CgroupManager {
   }
 
   procsFiles(): { path: string; required: boolean }[] {
-    return [{ path: join(this.dir, 'cgroup.procs'), required: true }];
+    return [{ path: joinClean(this.dir, 'cgroup.procs'), required: true }];
   }
 
   async addProcess(pid: number): Promise<void> {
-    const path = join(this.dir, 'cgroup.procs');
+    const path = joinClean(this.dir, 'cgroup.procs');
     try {
       await writeCgPooled(path, String(pid));
     } catch (e) {
@@ -232,7 +233,7 @@ export class V2Manager implements CgroupManager {
   }
 
   watchEvents(onEvent: (e: CgroupEvent) => void): () => void {
-    const file = join(this.dir, 'memory.events');
+    const file = joinClean(this.dir, 'memory.events');
     const read = (): number => {
       try {
         return parseFlatKeyed(readFileSync(file, 'utf8')).get('oom_kill') ?? 0;
@@ -279,11 +280,11 @@ export class V2Manager implements CgroupManager {
     if ((await readText(this.dir, 'cgroup.events')) === undefined) return; // no such cgroup
     try {
       // cgroup.kill (5.14+) kills the whole subtree atomically, forks included.
-      await writeCg(join(this.dir, 'cgroup.kill'), '1');
+      await writeCg(joinClean(this.dir, 'cgroup.kill'), '1');
       if (await waitEvents(this.dir, 'populated', 0, 30000)) return;
     } catch (e) {
       if (errnoOf(e) !== 'ENOENT')
-        throw kernelError(join(this.dir, 'cgroup.kill'), '1', { field: 'kill' }, e);
+        throw kernelError(joinClean(this.dir, 'cgroup.kill'), '1', { field: 'kill' }, e);
     }
     await killUntilEmpty(
       () => this.pids(),
