@@ -1,5 +1,5 @@
 // `corral`: the command for people. Each command lives in its own file and is imported only when
-// it runs, so start-up stays lean.
+// it runs, and only the commands of the word typed are registered, so start-up stays lean.
 import { Command } from 'commander';
 import { addAgentOptions } from './agent-options.js';
 import { registerContainerCommands } from './containers/register.js';
@@ -21,67 +21,98 @@ const program = new Command('corral')
   .option('--data-dir <dir>', 'state directory (env CORRAL_DATA_DIR, default /var/lib/corral)')
   .version('0.1.0')
   .showHelpAfterError()
-  .configureOutput({ outputError: (str, write) => write(str) });
-
-program
-  .command('server')
-  .description('run the Kubernetes API server alone and write an admin kubeconfig to DATA_DIR/kubeconfig')
-  .option('--listen <addr:port>', 'address to serve on', '127.0.0.1:6443')
-  .option('--datastore <store>', 'sqlite (DATA_DIR/state.db) or etcd://HOST:PORT[,HOST:PORT...]', 'sqlite')
-  .option('--insecure-http', 'plain HTTP, every caller is admin (tests only)')
-  .option('--token-auth-file <file>', 'static bearer tokens, CSV lines: token,user,uid,"group1,group2"')
-  .option(
-    '--anonymous-auth',
-    'serve callers without credentials as system:anonymous instead of refusing them',
-  )
-  .option('--authorization-mode <mode>', 'RBAC (default with TLS) or AlwaysAllow')
-  .allowExcessArguments(false)
-  .action(async (opts: import('./server.js').ServerFlags) => {
-    const { server } = await import('./server.js');
-    await server(program.opts<{ dataDir?: string }>().dataDir, opts);
-  });
-
-addAgentOptions(
-  program
-    .command('up')
-    .description('run a one-machine cluster: the API server and a node agent joined to it')
-    .option('--listen <addr:port>', 'address the API server serves on', '127.0.0.1:6443')
-    .option('--datastore <store>', 'sqlite (DATA_DIR/state.db) or etcd://HOST:PORT[,HOST:PORT...]', 'sqlite')
-    .option('--node-name <name>', 'the Node name (default: hostname)')
-    .option(
-      '--stop-pods',
-      'on exit, stop and remove every pod (default: they keep running for the next start)',
-    ),
-  { cniDirs: false },
-)
-  .allowExcessArguments(false)
-  .action(async (opts: import('./up.js').UpFlags) => {
-    const { up } = await import('./up.js');
-    await up(program.opts<{ dataDir?: string }>().dataDir, opts);
-  });
-
-program
-  .command('kubeconfig')
-  .description('mint a client certificate signed by the cluster CA and print (or write) a kubeconfig for it')
-  .option('--user <name>', 'the user name (certificate CN)')
-  .option('--group <group>', 'a group (certificate O); repeat for more', (g: string, gs: string[] = []) => [
-    ...gs,
-    g,
-  ])
-  .option('--server <url>', 'API server URL (default: the one in DATA_DIR/kubeconfig)')
-  .option('--namespace <ns>', 'the context namespace', 'default')
-  .option('--days <n>', 'certificate lifetime in days', '365')
-  .option('-o, --output <file>', 'write the kubeconfig here (mode 0600) instead of stdout')
-  .allowExcessArguments(false)
-  .action(async (opts: import('./kubeconfig.js').KubeconfigFlags) => {
-    const { kubeconfig } = await import('./kubeconfig.js');
-    await kubeconfig(dataDir(), opts);
-  });
+  .configureOutput({ outputError: (str, write) => write(str) })
+  // `corral run IMAGE ls -l`: what follows the image is the container's command, not our flags.
+  .enablePositionalOptions();
 
 const dataDir = () => resolveDataDir(program.opts<{ dataDir?: string }>().dataDir);
-registerContainerCommands(program, dataDir);
-registerImageCommands(program, dataDir);
-registerNodeCommands(program, dataDir);
+
+/** The API server, the one-machine cluster and kubeconfigs. */
+function registerClusterCommands(): void {
+  program
+    .command('server')
+    .description('run the Kubernetes API server alone and write an admin kubeconfig to DATA_DIR/kubeconfig')
+    .option('--listen <addr:port>', 'address to serve on', '127.0.0.1:6443')
+    .option('--datastore <store>', 'sqlite (DATA_DIR/state.db) or etcd://HOST:PORT[,HOST:PORT...]', 'sqlite')
+    .option('--insecure-http', 'plain HTTP, every caller is admin (tests only)')
+    .option('--token-auth-file <file>', 'static bearer tokens, CSV lines: token,user,uid,"group1,group2"')
+    .option(
+      '--anonymous-auth',
+      'serve callers without credentials as system:anonymous instead of refusing them',
+    )
+    .option('--authorization-mode <mode>', 'RBAC (default with TLS) or AlwaysAllow')
+    .allowExcessArguments(false)
+    .action(async (opts: import('./server.js').ServerFlags) => {
+      const { server } = await import('./server.js');
+      await server(program.opts<{ dataDir?: string }>().dataDir, opts);
+    });
+
+  addAgentOptions(
+    program
+      .command('up')
+      .description('run a one-machine cluster: the API server and a node agent joined to it')
+      .option('--listen <addr:port>', 'address the API server serves on', '127.0.0.1:6443')
+      .option(
+        '--datastore <store>',
+        'sqlite (DATA_DIR/state.db) or etcd://HOST:PORT[,HOST:PORT...]',
+        'sqlite',
+      )
+      .option('--node-name <name>', 'the Node name (default: hostname)')
+      .option(
+        '--stop-pods',
+        'on exit, stop and remove every pod (default: they keep running for the next start)',
+      ),
+    { cniDirs: false },
+  )
+    .allowExcessArguments(false)
+    .action(async (opts: import('./up.js').UpFlags) => {
+      const { up } = await import('./up.js');
+      await up(program.opts<{ dataDir?: string }>().dataDir, opts);
+    });
+
+  program
+    .command('kubeconfig')
+    .description(
+      'mint a client certificate signed by the cluster CA and print (or write) a kubeconfig for it',
+    )
+    .option('--user <name>', 'the user name (certificate CN)')
+    .option('--group <group>', 'a group (certificate O); repeat for more', (g: string, gs: string[] = []) => [
+      ...gs,
+      g,
+    ])
+    .option('--server <url>', 'API server URL (default: the one in DATA_DIR/kubeconfig)')
+    .option('--namespace <ns>', 'the context namespace', 'default')
+    .option('--days <n>', 'certificate lifetime in days', '365')
+    .option('-o, --output <file>', 'write the kubeconfig here (mode 0600) instead of stdout')
+    .allowExcessArguments(false)
+    .action(async (opts: import('./kubeconfig.js').KubeconfigFlags) => {
+      const { kubeconfig } = await import('./kubeconfig.js');
+      await kubeconfig(dataDir(), opts);
+    });
+}
+
+/** The command word typed, after the global options (as native/front.c and bin/corral.cjs find it). */
+function commandWord(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--data-dir') i++;
+    else if (!a.startsWith('--data-dir=')) return a.startsWith('-') ? undefined : a;
+  }
+  return undefined;
+}
+
+// Commander builds every option of every command it is given (interpreted, at each start): a
+// start registers the group of the word typed; no word (help, --version) or an unknown one gets
+// them all.
+const GROUPS: [string[], () => void][] = [
+  [['run', 'ps', 'logs', 'stop', 'rm', 'exec', 'inspect'], () => registerContainerCommands(program, dataDir)],
+  [['image'], () => registerImageCommands(program, dataDir)],
+  [['node'], () => registerNodeCommands(program, dataDir)],
+  [['server', 'up', 'kubeconfig'], registerClusterCommands],
+];
+const word = commandWord(process.argv.slice(2));
+const group = GROUPS.find(([words]) => word !== undefined && words.includes(word));
+for (const [, register] of group ? [group] : GROUPS) register();
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`corral: ${err instanceof Error ? err.message : String(err)}\n`);

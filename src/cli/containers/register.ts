@@ -33,8 +33,8 @@ function strict(cmd: Command): Command {
 }
 
 export function registerContainerCommands(program: Command, dataDir: () => string): void {
-  // `corral run IMAGE ls -l`: what follows the image is the container's command, not our flags.
-  program.enablePositionalOptions();
+  // `corral run IMAGE ls -l` (the program enables positional options): what follows the image is
+  // the container's command, not our flags.
 
   strict(
     program
