@@ -7,15 +7,6 @@ import { resolveDataDir } from './data-dir.js';
 import { registerImageCommands } from './image/register.js';
 import { registerNodeCommands } from './node/register.js';
 
-// `corral ps | head`: once the reader is gone, a write fails with EPIPE (Node ignores SIGPIPE).
-// Stop quietly with the status of a program SIGPIPE ended (128+13), as podman does; anything
-// else uncaught is a bug, reported as Node would.
-process.on('uncaughtException', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE' && e.syscall === 'write') process.exit(141);
-  process.stderr.write(`${e.stack ?? String(e)}\n`);
-  process.exit(1);
-});
-
 const program = new Command('corral')
   .description('A small Kubernetes-style container platform that isolates with the Linux kernel')
   .option('--data-dir <dir>', 'state directory (env CORRAL_DATA_DIR, default /var/lib/corral)')
@@ -111,6 +102,18 @@ const GROUPS: [string[], () => void][] = [
   [['server', 'up', 'kubeconfig'], registerClusterCommands],
 ];
 const word = commandWord(process.argv.slice(2));
+
+// `corral ps | head`: once the reader is gone, a write to stdout fails with EPIPE (Node ignores
+// SIGPIPE). Stop quietly with the status of a program SIGPIPE ended (128+13), as podman does.
+// Not in the long-running commands (server, up, node): there an EPIPE is a client socket's, a bug
+// to see. Anything else uncaught is reported as Node would.
+if (!['server', 'up', 'node'].includes(word ?? '')) {
+  process.on('uncaughtException', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE' && e.syscall === 'write') process.exit(141);
+    process.stderr.write(`${e.stack ?? String(e)}\n`);
+    process.exit(1);
+  });
+}
 const group = GROUPS.find(([words]) => word !== undefined && words.includes(word));
 for (const [, register] of group ? [group] : GROUPS) register();
 
