@@ -5,13 +5,25 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { CORRAL_FRONT, instance, isRoot } from './support.js';
+import { CORRAL_FRONT, instance, isRoot, type Instance } from './support.js';
 
 const skip = (!isRoot && 'needs root') || (!existsSync(CORRAL_FRONT) && 'native/corral is not built');
 
 const children = (pid: number): number[] =>
   readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
 const comm = (pid: number): string => readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+
+/** `corral --data-dir D ARGS` through the front, stdout and stderr piped; killed if a test fails. */
+function spawnFront(t: { after: (fn: () => void) => void }, c: Instance, args: string[]) {
+  const child = spawn(CORRAL_FRONT, ['--data-dir', c.dataDir, ...args], {
+    env: c.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  return child;
+}
 
 test("run: the container's stdout, stderr and exit code; --rm leaves nothing", { skip }, async (t) => {
   const c = instance(t);
@@ -37,17 +49,10 @@ test(
   { skip },
   async (t) => {
     const c = instance(t);
-    const child = spawn(
-      CORRAL_FRONT,
-      [
-        ...['--data-dir', c.dataDir, 'run', '--rm', 'busybox', 'sh', '-c'],
-        'trap "exit 42" TERM; echo ready; while :; do sleep 0.1; done',
-      ],
-      { env: c.env, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    t.after(() => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    });
+    const child = spawnFront(t, c, [
+      ...['run', '--rm', 'busybox', 'sh', '-c'],
+      'trap "exit 42" TERM; echo ready; while :; do sleep 0.1; done',
+    ]);
     let out = '';
     let err = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
@@ -100,24 +105,15 @@ test(
   { skip },
   async (t) => {
     const c = instance(t);
-    const child = spawn(
-      CORRAL_FRONT,
-      [
-        '--data-dir',
-        c.dataDir,
-        'run',
-        '--name',
-        'orphan',
-        'busybox',
-        'sh',
-        '-c',
-        'echo ready; sleep 1; exit 3',
-      ],
-      { env: c.env, stdio: ['ignore', 'pipe', 'ignore'] },
-    );
-    t.after(() => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    });
+    const child = spawnFront(t, c, [
+      'run',
+      '--name',
+      'orphan',
+      'busybox',
+      'sh',
+      '-c',
+      'echo ready; sleep 1; exit 3',
+    ]);
     await new Promise<void>((res) => child.stdout.once('data', () => res()));
     const cli = children(child.pid!).find((p) => comm(p) === 'node');
     assert.ok(cli, 'the Node CLI runs under the front');
