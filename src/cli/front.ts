@@ -24,13 +24,26 @@ function releaseStdio(): void {
   }
 }
 
+/** The front this process reports to, once (see attachFront). */
+export interface Front {
+  /** Its spawner; undefined when another helper is asked for (CORRAL_HELPER). */
+  spawner: HelperSpawner | undefined;
+  /**
+   * Report our exit code now: the front exits with it, and the caller (a shell, a bench) goes
+   * on while Node drains its loop and ends unobserved. For a command whose outcome is settled:
+   * its output written and the terminal restored. Without it, the code is reported at exit.
+   */
+  report(code: number): void;
+}
+
 /**
- * The front's spawner when the `corral` front started this process (CORRAL_FRONT_FD), and our
- * exit code reported to it at exit; undefined otherwise. Call once, early in the command.
- * The front's socket stays open in children we start (Node cannot mark an inherited fd
- * close-on-exec); it carries nothing once we reported, and the front is gone then.
+ * The `corral` front that started this process (CORRAL_FRONT_FD): its spawner, and our exit
+ * code reported to it (at exit, or earlier by report()); undefined when there is none. Call
+ * once, early in the command. The front's socket stays open in children we start (Node cannot
+ * mark an inherited fd close-on-exec); it carries nothing once we reported, and the front is
+ * gone then.
  */
-export function attachFront(): HelperSpawner | undefined {
+export function attachFront(): Front | undefined {
   const v = process.env.CORRAL_FRONT_FD;
   delete process.env.CORRAL_FRONT_FD; // not our children's
   if (!v || !/^\d+$/.test(v)) return undefined;
@@ -41,15 +54,19 @@ export function attachFront(): HelperSpawner | undefined {
     return undefined;
   }
   const spawner = HelperSpawner.overFront(fd);
-  process.once('exit', (code) => {
-    if (!spawner.frontAlive) return; // its socket closed: nobody to tell (and the fd is gone)
+  let reported = false;
+  const report = (code: number): void => {
+    // Once; not when its socket closed: nobody to tell (and the fd is gone).
+    if (reported || !spawner.frontAlive) return;
+    reported = true;
     releaseStdio();
     try {
       writeSync(fd, `exit\t${code & 0xff}\n`);
     } catch {
       /* the front is gone: it exits with our status anyway */
     }
-  });
+  };
+  process.once('exit', report);
   // The front runs its own binary as the helper: not when another one is asked for.
-  return process.env.CORRAL_HELPER ? undefined : spawner;
+  return { spawner: process.env.CORRAL_HELPER ? undefined : spawner, report };
 }

@@ -93,15 +93,18 @@ function commandWord(argv: string[]): string | undefined {
 }
 
 // Commander builds every option of every command it is given (interpreted, at each start): a
-// start registers the group of the word typed; no word (help, --version) or an unknown one gets
-// them all.
+// start registers the group of the word typed (of the container group, the command typed); no
+// word (help, --version) or an unknown one gets them all.
+const word = commandWord(process.argv.slice(2));
 const GROUPS: [string[], () => void][] = [
-  [['run', 'ps', 'logs', 'stop', 'rm', 'exec', 'inspect'], () => registerContainerCommands(program, dataDir)],
+  [
+    ['run', 'ps', 'logs', 'stop', 'rm', 'exec', 'inspect'],
+    () => registerContainerCommands(program, dataDir, word),
+  ],
   [['image'], () => registerImageCommands(program, dataDir)],
   [['node'], () => registerNodeCommands(program, dataDir)],
   [['server', 'up', 'kubeconfig'], registerClusterCommands],
 ];
-const word = commandWord(process.argv.slice(2));
 
 // `corral ps | head`: once the reader is gone, a write to stdout fails with EPIPE (Node ignores
 // SIGPIPE). Stop quietly with the status of a program SIGPIPE ended (128+13), as podman does.

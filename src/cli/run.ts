@@ -18,7 +18,8 @@ function mib(bytes: number): string {
 export async function runCommand(dataDir: string, req: RunRequest): Promise<number> {
   trace('run command');
   if (tracing) process.once('exit', () => trace('exit'));
-  const spawner = attachFront();
+  const front = attachFront();
+  const spawner = front?.spawner;
   const engine = new Engine({ dataDir, ...(spawner ? { spawner } : {}) });
   if (req.detach) {
     const rec = await engine.runDetached(req);
@@ -35,6 +36,7 @@ export async function runCommand(dataDir: string, req: RunRequest): Promise<numb
   const forwarded = FORWARDED.filter((s) => !req.tty || s !== 'SIGWINCH');
   for (const s of forwarded) process.on(s, forward);
   const terminal = req.tty ? callerTerminal(!!req.interactive) : undefined;
+  let code: number | undefined;
   try {
     const result = await engine.run(
       req,
@@ -57,9 +59,13 @@ export async function runCommand(dataDir: string, req: RunRequest): Promise<numb
           `${result.memory ? ` (--memory ${mib(result.memory)})` : ''}; raise --memory\n`,
       );
     }
-    return result.exitCode;
+    code = result.exitCode;
+    return code;
   } finally {
     terminal?.restore();
     for (const s of forwarded) process.off(s, forward);
+    // The container is gone, its output and our messages written, the terminal restored: the
+    // caller need not wait for Node to wind down (process.exitCode is this code too).
+    if (code !== undefined) front?.report(code);
   }
 }
