@@ -32,7 +32,8 @@ function runCachedBundle(file, key, req) {
     // The cache holds what this run compiled, and is kept: one of help or of a failure (a typo
     // in a first `corral run`) would leave later runs compiling the rest from source.
     process.once('exit', (code) => {
-      if (code !== 0 || process.argv.includes('--help')) return;
+      // Not one that did one-time work either (src/util/code-cache-hint.ts).
+      if (code !== 0 || process.argv.includes('--help') || globalThis[Symbol.for('corral.codeCache.skip')]) return;
       try {
         fs.mkdirSync(dirname(cacheFile), { recursive: true });
         const tmp = `${cacheFile}.${process.pid}.tmp`;

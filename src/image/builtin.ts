@@ -20,6 +20,7 @@ import type { Layout } from './layout.js';
 import { writeTar, type TarWriteEntry } from './tar.js';
 import { hostArch, MEDIA, type ImageConfig, type Manifest } from './types.js';
 import { joinClean } from '../util/join-clean.js';
+import { skipCodeCache } from '../util/code-cache-hint.js';
 
 export { BUILTIN_ALIAS, BUILTIN_ANNOTATION, BUILTIN_NAME } from './builtin-names.js';
 const EPOCH = '1970-01-01T00:00:00Z';
@@ -110,6 +111,7 @@ export async function storeBusyboxImage(
   layout: Layout,
   busybox = HOST_BUSYBOX,
 ): Promise<{ digest: string; size: number }> {
+  skipCodeCache(); // once per data dir: not what a command usually does
   const img = buildBusyboxImage(busybox);
   await layout.writeBuffer(img.layer);
   await layout.writeBuffer(img.config);

@@ -35,6 +35,7 @@ import { layerDir, parentsAreDirs, readLayerMeta, type LayerMeta } from './layer
 import { renameDirOnce } from './layout.js';
 import { readTar, TarFormatError, type TarHeader } from './tar.js';
 import { joinClean } from '../util/join-clean.js';
+import { skipCodeCache } from '../util/code-cache-hint.js';
 
 export { layerDir, parentsAreDirs, readLayerMeta, type LayerMeta };
 
@@ -119,6 +120,7 @@ interface Special {
 export async function unpackLayer(layersRoot: string, blobPath: string, diffID: string): Promise<LayerMeta> {
   const have = readLayerMeta(layersRoot, diffID);
   if (have) return have;
+  skipCodeCache(); // once per layer: not what a command usually does
   mkdirSync(layersRoot, { recursive: true });
   const tmp = tmpName(layersRoot);
   const root = joinClean(tmp, 'diff');
