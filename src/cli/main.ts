@@ -92,6 +92,12 @@ function commandWord(argv: string[]): string | undefined {
   return undefined;
 }
 
+/** The argument after the command word `word` (a subcommand), '' when an option or nothing follows. */
+function wordAfter(argv: string[], word: string): string {
+  const next = argv[argv.indexOf(word) + 1] ?? '';
+  return next.startsWith('-') ? '' : next;
+}
+
 // Commander builds every option of every command it is given (interpreted, at each start): a
 // start registers the group of the word typed (of the container group, the command typed); no
 // word (help, --version) or an unknown one gets them all.
@@ -108,9 +114,12 @@ const GROUPS: [string[], () => void][] = [
 
 // `corral ps | head`: once the reader is gone, a write to stdout fails with EPIPE (Node ignores
 // SIGPIPE). Stop quietly with the status of a program SIGPIPE ended (128+13), as podman does.
-// Not in the long-running commands (server, up, node): there an EPIPE is a client socket's, a bug
-// to see. Anything else uncaught is reported as Node would.
-if (!['server', 'up', 'node'].includes(word ?? '')) {
+// Not in the long-running commands (server, up, and node when it runs the agent rather than one
+// of its client commands): there an EPIPE is a client socket's, a bug to see. Anything else
+// uncaught is reported as Node would.
+const nodeClient =
+  word === 'node' && ['pods', 'logs', 'exec'].includes(wordAfter(process.argv.slice(2), word));
+if (!['server', 'up', 'node'].includes(word ?? '') || nodeClient) {
   process.on('uncaughtException', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE' && e.syscall === 'write') process.exit(141);
     process.stderr.write(`${e.stack ?? String(e)}\n`);

@@ -126,6 +126,25 @@ test(
       assert.equal(ex.stderr, 'oops\n');
       const logs = await corral(['node', 'logs', 'steady', 'runner']);
       assert.match(logs.stdout, /^tick 1\n/);
+      // A reader that went away (corral node logs ... | head): 141, quietly, as `corral ps`.
+      const piped = await execProgram(
+        'sh',
+        [
+          '-c',
+          '(sleep 0.3; "$@"; echo "status $?" >&2) | true',
+          'sh',
+          process.execPath,
+          CORRAL_MAIN,
+          '--data-dir',
+          n.dataDir,
+          'node',
+          'logs',
+          'steady',
+          'runner',
+        ],
+        { env: { ...process.env, CORRAL_CGROUP_ROOT: n.cgroupRoot }, timeoutMs: 20_000 },
+      );
+      assert.equal(piped.stderr, 'status 141\n');
 
       process.kill(agent.pid!, 'SIGKILL');
       await waitFor('agent gone', () => agent.exitCode !== null || agent.signalCode !== null);
