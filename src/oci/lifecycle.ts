@@ -41,7 +41,7 @@ export async function start(rt: RuntimeCore, id: string): Promise<void> {
     if (status !== 'created')
       throw new OciError(`cannot start container "${id}": it is ${status}, not created`);
     // Nothing to save: the fifo is gone now, which is what makes the status `running`.
-    await readFifo(r, rt.store.fifo(id));
+    await readExecFifo(rt.store.fifo(id), () => processAlive(r.pid!, r.pidStartTime), r.id);
     r.started = true;
   });
   await hooksWarn(rt, 'poststart', r.config.hooks?.poststart, () => rt.store.ociState(r, 'running'));
@@ -51,21 +51,27 @@ export async function start(rt: RuntimeCore, id: string): Promise<void> {
  * Read the init's byte from the exec fifo, which lets it exec. Non-blocking: a dead init must not
  * hang `start` (runc polls the fifo and a pidfd). Opening the read end wakes the init, blocked in
  * open(O_WRONLY); its byte follows within a scheduling round, so poll fast and back off gently.
+ * `alive`: whether the init still runs. Exported for its test.
  */
-async function readFifo(r: ContainerRecord, path: string): Promise<void> {
+export async function readExecFifo(path: string, alive: () => boolean, id: string): Promise<void> {
   const fd = openSync(path, fsc.O_RDONLY | fsc.O_NONBLOCK);
   try {
     const buf = Buffer.alloc(1);
-    for (let round = 0; ; round++) {
-      let n = 0;
+    const byte = (): boolean => {
       try {
-        n = readSync(fd, buf, 0, 1, null);
+        return readSync(fd, buf, 0, 1, null) === 1;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+        return false;
       }
-      if (n === 1) break;
-      if (!processAlive(r.pid!, r.pidStartTime)) {
-        throw new OciError(`cannot start container "${r.id}": its process exited before start`);
+    };
+    for (let round = 0; ; round++) {
+      if (byte()) break;
+      if (!alive()) {
+        // It may have written its byte, exec'd and exited between that read and this look (a
+        // short command, this thread descheduled): the byte waits in the fifo.
+        if (byte()) break;
+        throw new OciError(`cannot start container "${id}": its process exited before start`);
       }
       if (round < 50) await new Promise((res) => setImmediate(res));
       else await sleep(Math.min(round - 49, 10));
