@@ -26,10 +26,13 @@ export async function finishContainer(ctx: EngineContext, id: string): Promise<R
   const oomKilled = (await oomKilledNow(ctx, rec)) > 0;
   trace('oom read');
   await ctx.detach(rec);
-  await runtime.delete(id, { force: true }).catch(() => undefined);
-  trace('runtime deleted');
+  // The runtime's delete waits on the thread pool (its cgroup's directories) while the root
+  // filesystem is released here: the container's processes are gone, the two are apart.
+  const deleted = runtime.delete(id, { force: true }).catch(() => undefined);
   await releaseRootfs(ctx, id);
   trace('rootfs released');
+  await deleted;
+  trace('runtime deleted');
   // A command that could not be executed never ran: like a failed start, nothing stays.
   if (rec.run.rm || mapped !== undefined) store.remove(id, rec.name);
   else

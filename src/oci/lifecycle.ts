@@ -2,15 +2,7 @@
 // (create + start [+ wait + delete]). Status transitions follow runtime-spec runtime.md and runc.
 // Hooks, the create machinery, the cgroup driver and signal names (node:os) are imported only when
 // needed.
-import {
-  closeSync,
-  constants as fsc,
-  openSync,
-  readFileSync,
-  readSync,
-  rmdirSync,
-  unlinkSync,
-} from 'node:fs';
+import { closeSync, constants as fsc, openSync, readFileSync, readSync, rmdir, unlinkSync } from 'node:fs';
 
 import type { RuntimeCore } from './core.js';
 import { OciError } from './errors.js';
@@ -151,7 +143,7 @@ export async function remove(rt: RuntimeCore, id: string, o: { force?: boolean }
         throw new OciError(`cannot delete container "${id}" that is still being created (use --force)`);
       }
     }
-    if (status === 'stopped' && removeEmpty(r)) {
+    if (status === 'stopped' && (await removeEmpty(r))) {
       rt.log('debug', `delete ${id}: empty cgroup removed`);
       rt.store.remove(id);
       rt.exits.delete(id);
@@ -188,7 +180,7 @@ export async function remove(rt: RuntimeCore, id: string, o: { force?: boolean }
  * cgroups, no notes from create) is the driver's remove(): it kills and retries. The freezer
  * directory goes last, so the driver can still freeze what a half-done removal left.
  */
-function removeEmpty(r: ContainerRecord): boolean {
+async function removeEmpty(r: ContainerRecord): Promise<boolean> {
   if (!r.cgroupsPath) return true;
   const dirs = r.cgroupDirs;
   if (!dirs?.length) return false;
@@ -197,14 +189,12 @@ function removeEmpty(r: ContainerRecord): boolean {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return false;
   }
-  for (const d of dirs) {
-    try {
-      rmdirSync(d);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return false;
-    }
-  }
-  return true;
+  // On the thread pool, side by side (on cgroup v1 a directory per hierarchy), while the caller
+  // goes on (finish releases the root filesystem meanwhile); the freezer's last.
+  const removed = (d: string): Promise<boolean> =>
+    new Promise((resolve) => rmdir(d, (e) => resolve(!e || e.code === 'ENOENT')));
+  const rest = await Promise.all(dirs.slice(0, -1).map(removed));
+  return rest.every(Boolean) && (await removed(dirs[dirs.length - 1]!));
 }
 
 export async function createStarted(
