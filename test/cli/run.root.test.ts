@@ -5,8 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execProgram } from '../peers/exec.js';
-import { CORRAL_MAIN, instance, isRoot, type Instance } from './support.js';
+import { instance, isRoot, withReaderGone, type Instance } from './support.js';
 
 const skip = !isRoot && 'needs root';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -355,20 +354,6 @@ test('bad input: one line, exit 125 (126/127 for the command), nothing left behi
 test('a reader that went away (corral ps | head): exit 141 quietly, as podman', { skip }, async (t) => {
   const c = instance(t);
   // The reader (`true`) is gone before corral writes: the write fails with EPIPE.
-  const r = await execProgram(
-    'sh',
-    [
-      '-c',
-      '(sleep 0.3; "$@"; echo "status $?" >&2) | true',
-      'sh',
-      process.execPath,
-      CORRAL_MAIN,
-      '--data-dir',
-      c.dataDir,
-      'ps',
-      '-a',
-    ],
-    { env: c.env },
-  );
+  const r = await withReaderGone(['--data-dir', c.dataDir, 'ps', '-a'], c.env);
   assert.equal(r.stderr, 'status 141\n');
 });

@@ -20,6 +20,18 @@ type After = { after: (fn: () => void | Promise<void>) => void };
 
 let seq = 0;
 
+/**
+ * `corral ARGS | head`, its reader already gone: runs `node main.js ARGS` into a pipe whose reader
+ * has exited, and resolves with what the shell saw, `status N` on stderr (141 is quiet SIGPIPE).
+ */
+export function withReaderGone(args: string[], env: NodeJS.ProcessEnv): Promise<ExecResult> {
+  return execProgram(
+    'sh',
+    ['-c', '(sleep 0.3; "$@"; echo "status $?" >&2) | true', 'sh', process.execPath, CORRAL_MAIN, ...args],
+    { env, timeoutMs: 20_000 },
+  );
+}
+
 export interface Instance {
   dataDir: string;
   cgroupRoot: string;

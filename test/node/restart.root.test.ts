@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execProgram } from '../peers/exec.js';
-import { CORRAL_MAIN } from '../cli/support.js';
+import { CORRAL_MAIN, withReaderGone } from '../cli/support.js';
 import { isRoot, logText, nodeInstance, waitFor } from './support.js';
 
 const skip = !isRoot && 'needs root';
@@ -127,23 +127,10 @@ test(
       const logs = await corral(['node', 'logs', 'steady', 'runner']);
       assert.match(logs.stdout, /^tick 1\n/);
       // A reader that went away (corral node logs ... | head): 141, quietly, as `corral ps`.
-      const piped = await execProgram(
-        'sh',
-        [
-          '-c',
-          '(sleep 0.3; "$@"; echo "status $?" >&2) | true',
-          'sh',
-          process.execPath,
-          CORRAL_MAIN,
-          '--data-dir',
-          n.dataDir,
-          'node',
-          'logs',
-          'steady',
-          'runner',
-        ],
-        { env: { ...process.env, CORRAL_CGROUP_ROOT: n.cgroupRoot }, timeoutMs: 20_000 },
-      );
+      const piped = await withReaderGone(['--data-dir', n.dataDir, 'node', 'logs', 'steady', 'runner'], {
+        ...process.env,
+        CORRAL_CGROUP_ROOT: n.cgroupRoot,
+      });
       assert.equal(piped.stderr, 'status 141\n');
 
       process.kill(agent.pid!, 'SIGKILL');

@@ -18,6 +18,15 @@ function ended(pid: number): boolean {
   }
 }
 
+/** start's look at the init, for a writer `pid` that start's first read found silent: the look
+ *  waits until that process ended, then says so. */
+function endedBy(pid: number): () => boolean {
+  return () => {
+    while (!ended(pid)) execFileSync('sleep', ['0.02']);
+    return false;
+  };
+}
+
 function fifoDir(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'corral-exec-fifo-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -30,23 +39,15 @@ test('the init wrote its byte and ended before start looked: it started', async 
   // The writer holds the fifo open (it returns once start opens the read end), waits, then
   // writes its byte and exits: start's first read finds nothing, its look finds the writer gone.
   const w = spawn('sh', ['-c', 'exec 3>"$1"; sleep 0.2; printf 0 >&3', 'sh', fifo], { stdio: 'ignore' });
-  const alive = (): boolean => {
-    while (!ended(w.pid!)) execFileSync('sleep', ['0.02']);
-    return false;
-  };
-  await readExecFifo(fifo, alive, 'c1');
+  await readExecFifo(fifo, endedBy(w.pid!), 'c1');
   assert.throws(() => readFileSync(fifo), /ENOENT/, 'the fifo is removed once read');
 });
 
 test('an init that ended without its byte did not start', async (t) => {
   const fifo = fifoDir(t);
   const w = spawn('sh', ['-c', 'exec 3>"$1"; sleep 0.1', 'sh', fifo], { stdio: 'ignore' });
-  const alive = (): boolean => {
-    while (!ended(w.pid!)) execFileSync('sleep', ['0.02']);
-    return false;
-  };
   await assert.rejects(
-    readExecFifo(fifo, alive, 'c2'),
+    readExecFifo(fifo, endedBy(w.pid!), 'c2'),
     /cannot start container "c2": its process exited before start/,
   );
 });
