@@ -18,16 +18,25 @@ function runCachedBundle(file, key, req) {
     return false;
   }
   const cacheFile = join(dirname(file), '.v8-cache', `${key}-${process.version}-${process.arch}-${st.size}-${st.mtimeMs}.bin`);
-  let cachedData;
+  let cacheFd;
   try {
-    cachedData = fs.readFileSync(cacheFile);
+    cacheFd = fs.openSync(cacheFile, 'r');
   } catch {
     /* first run of this key (or of this build) */
   }
-  const { Script } = require('node:vm');
+  // Both files are read through one buffer, the source first (its string is made from it), then
+  // the cache: a fresh buffer costs a page fault per 4 KiB touched (13 µs each on this project's
+  // CI machine, ~100 pages a file), a reused one does not.
+  const srcFd = fs.openSync(file, 'r');
+  const srcSize = fs.fstatSync(srcFd).size;
+  const cacheSize = cacheFd === undefined ? 0 : fs.fstatSync(cacheFd).size;
+  const buf = Buffer.allocUnsafeSlow(Math.max(srcSize, cacheSize));
   // The bundle is the function node's CommonJS loader would wrap a module in (scripts/bundle.mjs),
   // and ASCII (esbuild escapes the rest): latin1 makes the string fastest.
-  const script = new Script(fs.readFileSync(file, 'latin1'), { filename: file, cachedData });
+  const source = buf.toString('latin1', 0, readInto(srcFd, buf, srcSize));
+  const cachedData = cacheFd === undefined ? undefined : buf.subarray(0, readInto(cacheFd, buf, cacheSize));
+  const { Script } = require('node:vm');
+  const script = new Script(source, { filename: file, cachedData });
   if (!cachedData || script.cachedDataRejected) {
     // The cache holds what this run compiled, and is kept: one of help or of a failure (a typo
     // in a first `corral run`) would leave later runs compiling the rest from source.
@@ -47,6 +56,17 @@ function runCachedBundle(file, key, req) {
   const m = { exports: {} };
   script.runInThisContext()(m.exports, req, m, file, dirname(file));
   return true;
+}
+
+/** Read up to `size` bytes of `fd` into `buf` and close it; the count read. */
+function readInto(fd, buf, size) {
+  let n = 0;
+  try {
+    for (let got; n < size && (got = fs.readSync(fd, buf, n, size - n, null)) > 0; ) n += got;
+  } finally {
+    fs.closeSync(fd);
+  }
+  return n;
 }
 
 module.exports = { runCachedBundle };
