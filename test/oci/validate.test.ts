@@ -97,6 +97,32 @@ test('errors name the JSON path and the problem', () => {
       (s) => (s.linux.seccomp.syscalls[0].names = []),
       'linux.seccomp.syscalls[0].names: must be a non-empty array',
     ],
+    // The checks that name an element's path only once it is wrong (validate.ts) still name it.
+    [
+      (s) => (s.linux.seccomp.syscalls[1].names = ['read', 7]),
+      'linux.seccomp.syscalls[1].names[1]: must be a string',
+    ],
+    [
+      (s) => (s.linux.seccomp.syscalls[1].action = 'SCMP_ACT_MAYBE'),
+      'linux.seccomp.syscalls[1].action: unknown action "SCMP_ACT_MAYBE"',
+    ],
+    [
+      (s) => (s.linux.seccomp.syscalls[1].errnoRet = -1),
+      'linux.seccomp.syscalls[1].errnoRet: must be between 0 and Infinity',
+    ],
+    [
+      (s) => (s.linux.seccomp.syscalls[1].args = [{ index: 6, value: 0, op: 'SCMP_CMP_EQ' }]),
+      'linux.seccomp.syscalls[1].args[0].index: must be between 0 and 5',
+    ],
+    [(s) => (s.linux.seccomp.syscalls[1] = 'read'), 'linux.seccomp.syscalls[1]: must be an object'],
+    [(s) => (s.process.env = ['A=1', 2]), 'process.env[1]: must be a string'],
+    [(s) => (s.process.capabilities.effective = [1]), 'process.capabilities.effective[0]: must be a string'],
+    [(s) => (s.mounts[1].options = ['ro', false]), 'mounts[1].options[1]: must be a string'],
+    [
+      (s) => (s.linux.maskedPaths = ['/proc/kcore', 'kmsg']),
+      'linux.maskedPaths[1]: must be an absolute path (got "kmsg")',
+    ],
+    [(s) => (s.linux.readonlyPaths = [3]), 'linux.readonlyPaths[0]: must be a string'],
     [
       (s) => (s.linux.sysctl = { 'net.ipv4.ip_forward': 1 }),
       'linux.sysctl.net.ipv4.ip_forward: must be a string',
