@@ -86,14 +86,17 @@ const lazyBuiltins = {
         ? { path: args.path, external: true }
         : { path: args.path.startsWith('node:') ? args.path : `node:${args.path}`, namespace: 'lazy-builtin' },
     );
+    // The getters are on the exports object's prototype: esbuild's interop (__toESM, once per
+    // importing module: 15 of them import child_process) copies own properties one by one, with
+    // a closure each, and makes its copy with the same prototype, so it copies none and finds all.
     b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, async (args) => {
       const names = Object.keys(await import(args.path)).filter((k) => k !== 'default');
-      const getters = names.map((k) => `${JSON.stringify(k)}: { get: () => load()[${JSON.stringify(k)}], enumerable: true }`);
+      const getters = names.map((k) => `${JSON.stringify(k)}: { get: () => load()[${JSON.stringify(k)}] }`);
       return {
         loader: 'js',
         contents:
           `let m; const load = () => (m ??= require(${JSON.stringify(args.path)}));\n` +
-          `Object.defineProperties(module.exports, { ${getters.join(', ')} });\n`,
+          `module.exports = Object.create(Object.defineProperties({}, { ${getters.join(', ')} }));\n`,
       };
     });
   },

@@ -171,7 +171,7 @@ const SECCOMP_OPS = [
 /** A rule the checks below would pass that has no args: most of a profile, checked without paths. */
 function plainSyscallRule(sc: Json): boolean {
   if (!isObj(sc) || !Array.isArray(sc.names) || sc.names.length === 0) return false;
-  for (const n of sc.names) if (typeof n !== 'string') return false;
+  for (let i = 0; i < sc.names.length; i++) if (typeof sc.names[i] !== 'string') return false;
   const e = sc.errnoRet;
   return (
     typeof sc.action === 'string' &&
