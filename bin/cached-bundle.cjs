@@ -17,7 +17,9 @@ function runCachedBundle(file, key, req) {
   } catch {
     return false;
   }
-  const cacheFile = join(dirname(file), '.v8-cache', `${key}-${process.version}-${process.arch}-${st.size}-${st.mtimeMs}.bin`);
+  // V8 rejects a cache made under other flags (native/corral starts node with some): one per set.
+  const flags = process.execArgv.length ? `-f${hash(process.execArgv.join(' '))}` : '';
+  const cacheFile = join(dirname(file), '.v8-cache', `${key}-${process.version}-${process.arch}${flags}-${st.size}-${st.mtimeMs}.bin`);
   let cacheFd;
   try {
     cacheFd = fs.openSync(cacheFile, 'r');
@@ -56,6 +58,13 @@ function runCachedBundle(file, key, req) {
   const m = { exports: {} };
   script.runInThisContext()(m.exports, req, m, file, dirname(file));
   return true;
+}
+
+/** A short name for a string (FNV-1a, 32 bits, hex). */
+function hash(s) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16);
 }
 
 /** Read up to `size` bytes of `fd` into `buf` and close it; the count read. */

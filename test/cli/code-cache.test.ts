@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,8 +20,12 @@ function bundle(dir: string, body: string): string {
 }
 
 function run(file: string, ...args: string[]) {
+  return runWith([], file, ...args);
+}
+
+function runWith(nodeFlags: string[], file: string, ...args: string[]) {
   const main = `require(${JSON.stringify(SHIM)}).runCachedBundle(${JSON.stringify(file)}, 'k', require);`;
-  return spawnSync(process.execPath, ['-e', main, '--', ...args], { encoding: 'utf8' });
+  return spawnSync(process.execPath, [...nodeFlags, '-e', main, '--', ...args], { encoding: 'utf8' });
 }
 
 const caches = (dir: string): string[] =>
@@ -57,6 +61,21 @@ test('no cache from a failed run, from --help, or from a run that did one-time w
   // The next typical run writes it.
   assert.equal(run(bundle(dir, '/* typical */')).status, 0);
   assert.equal(caches(dir).length, 1);
+});
+
+test('a cache per set of node flags (V8 rejects one made under others): no rewriting in turns', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'corral-code-cache-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = bundle(dir, 'process.stdout.write("ok");');
+  const flags = ['--min-semi-space-size=2'];
+  for (const f of [[], flags]) assert.equal(runWith(f, file).stdout, 'ok');
+  const made = caches(dir).sort();
+  assert.equal(made.length, 2, made.join(' '));
+  const mtimes = () => made.map((c) => statSync(join(dir, '.v8-cache', c)).mtimeMs);
+  const before = mtimes();
+  for (const f of [[], flags, []]) assert.equal(runWith(f, file).stdout, 'ok');
+  assert.deepEqual(caches(dir).sort(), made);
+  assert.deepEqual(mtimes(), before, 'each run found its own cache and left it as it was');
 });
 
 test('skipCodeCache marks the run as the shim looks for it', () => {
