@@ -33,7 +33,8 @@ const common = {
   banner: {
     js: 'var __bundle_meta = { get url() { return require("node:url").pathToFileURL(__filename).href; } };',
   },
-  // Less to read and hash at every start (names stay: stack traces remain legible).
+  // Less to read at every start (the long-running bundles keep their names: their stack traces
+  // stay legible in logs).
   minifyWhitespace: true,
   minifySyntax: true,
   charset: 'ascii', // the bin/ shims read it as latin1
@@ -117,6 +118,10 @@ for (const f of existsSync(outdir) ? readdirSync(outdir) : [])
 const shimRun = {
   banner: { js: `(function (exports, require, module, __filename, __dirname) {${common.banner.js}` },
   footer: { js: '})' },
+  // Short names: a quarter less source to read and make a string of at every start, and a
+  // smaller code cache (-2.6 ms a `corral run` here). A crash's trace is mapped back to the
+  // sources through the source map (src/cli/crash-stack.ts).
+  minifyIdentifiers: true,
 };
 
 // A native addon and a gRPC client: loaded from node_modules as they are.

@@ -116,14 +116,21 @@ const GROUPS: [string[], () => void][] = [
 // SIGPIPE). Stop quietly with the status of a program SIGPIPE ended (128+13), as podman does.
 // Not in the long-running commands (server, up, and node when it runs the agent rather than one
 // of its client commands): there an EPIPE is a client socket's, a bug to see. Anything else
-// uncaught is reported as Node would.
+// uncaught is reported as Node would: its stack trace and exit status 1.
 const nodeClient =
   word === 'node' && ['pods', 'logs', 'exec'].includes(wordAfter(process.argv.slice(2), word));
 if (!['server', 'up', 'node'].includes(word ?? '') || nodeClient) {
+  let crashed = false;
   process.on('uncaughtException', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE' && e.syscall === 'write') process.exit(141);
-    process.stderr.write(`${e.stack ?? String(e)}\n`);
-    process.exit(1);
+    if (crashed) return; // the first one is being reported
+    crashed = true;
+    // A bug: its trace in the sources' terms (the bundle's names are short).
+    const stack = e.stack ?? String(e);
+    void import('./crash-stack.js')
+      .then(({ sourceMappedStack }) => sourceMappedStack(stack))
+      .catch(() => stack)
+      .then((s) => process.stderr.write(`${s}\n`, () => process.exit(1)));
   });
 }
 const group = GROUPS.find(([words]) => word !== undefined && words.includes(word));

@@ -25,8 +25,15 @@ export interface PreparedRootfs {
 export interface ImageBackend {
   /** Throws an error with a one-line message when the image is unknown or the reference malformed. */
   resolve(ref: string): Promise<ImageRecord>;
-  /** The container's root filesystem (`<dataDir>/containers/<id>/rootfs`), writable. */
-  prepareRootfs(image: ImageRecord, containerId: string): Promise<PreparedRootfs>;
+  /**
+   * The container's root filesystem (`<dataDir>/containers/<id>/rootfs`), writable; `volatile`
+   * when its writes go with it (`--rm`: see PrepareOptions in src/image/rootfs.ts).
+   */
+  prepareRootfs(
+    image: ImageRecord,
+    containerId: string,
+    opts?: { volatile?: boolean },
+  ): Promise<PreparedRootfs>;
 }
 
 /** The store of src/image, loaded when first needed (`ps`, `logs`, `stop`... never load it). */
@@ -47,11 +54,11 @@ export function storeBackend(dataDir: string): ImageBackend {
       const { store } = await open();
       return store.resolve(ref);
     },
-    async prepareRootfs(image, id) {
+    async prepareRootfs(image, id, opts) {
       const { mod, store } = await open();
       // The helper mounts the overlay in the container: no `mount` and `umount` processes per
       // run, nothing mounted on the host that a crash could leave behind.
-      return mod.prepareRootfs(store, image, id, { mountIn: 'container' });
+      return mod.prepareRootfs(store, image, id, { mountIn: 'container', volatile: !!opts?.volatile });
     },
   };
 }

@@ -30,7 +30,7 @@ export async function startContainer(
   const dir = store.dir(id);
   try {
     const image = ctx.resolved.get(id) ?? (await resolveAgain(ctx, rec));
-    const prepared = await ctx.images.prepareRootfs(image, id);
+    const prepared = await ctx.images.prepareRootfs(image, id, { volatile: !!rec.run.rm });
     ctx.prepared.set(id, prepared);
     trace('rootfs prepared');
     rec.rootfs = prepared.rootfs;

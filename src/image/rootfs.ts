@@ -15,6 +15,7 @@ import {
   rmdirSync,
   writeFileSync,
 } from 'node:fs';
+import { release } from 'node:os';
 
 import { digestHex } from './digest.js';
 import { ImageError } from './errors.js';
@@ -75,6 +76,13 @@ export interface PrepareOptions {
    * `<container dir>/rootfs`. Only the upper and work dirs need the disk.
    */
   mountpoint?: string;
+  /**
+   * A container whose writes nobody keeps (`run --rm`): the overlay is mounted `volatile`
+   * (Linux ≥ 5.10), as podman does for `--rm`. Without it, the unmount at the container's exit
+   * syncs the whole file system the upper dir is on, and the exit waits for that (1.5 ms here).
+   * Ignored on older kernels and by the copy fallback.
+   */
+  volatile?: boolean;
 }
 
 /** Mount options are limited to one page. */
@@ -100,6 +108,12 @@ function overlayAvailable(): boolean {
     }
   }
   return overlaySupported;
+}
+
+/** overlayfs has the `volatile` option since Linux 5.10. */
+export function volatileOverlaySupported(kernel = release()): boolean {
+  const [major = 0, minor = 0] = kernel.split('.').map((n) => parseInt(n, 10));
+  return major > 5 || (major === 5 && minor >= 10);
 }
 
 function isMountpoint(path: string): boolean {
@@ -144,6 +158,7 @@ export async function prepareRootfsWith(
   const own = joinClean(dir, 'rootfs');
   const upper = joinClean(dir, 'upper');
   const work = joinClean(dir, 'work');
+  const volatile = !!opts.volatile && volatileOverlaySupported();
   for (const p of [own, upper])
     if (existsSync(p))
       throw new ImageError(
@@ -156,8 +171,10 @@ export async function prepareRootfsWith(
   // Recorded before the layers are (re)unpacked, so a concurrent prune keeps them.
   writeFileSync(joinClean(dir, 'image-layers.json'), JSON.stringify(image.layers));
   const cleanup = (): void => {
-    // work/work is made by overlayfs (empty once unmounted).
-    for (const p of [rootfs, upper, joinClean(work, 'work'), work]) removeDir(p);
+    // work/work is made by overlayfs (empty once unmounted), and a volatile one's marker.
+    const incompat = joinClean(work, 'incompat');
+    for (const p of [rootfs, upper, joinClean(work, 'work'), joinClean(incompat, 'volatile'), incompat, work])
+      removeDir(p);
     unlinkQuiet(joinClean(dir, 'image-layers.json'));
     try {
       rmdirSync(dir); // only if nobody else keeps files there
@@ -173,7 +190,7 @@ export async function prepareRootfsWith(
     if (driver === 'overlay' && opts.mountIn === 'container' && opts.mountpoint) rootfs = opts.mountpoint;
     mkdirSync(rootfs, { recursive: rootfs !== own });
     if (driver === 'overlay' && opts.mountIn === 'container') {
-      const options = overlayOptions(src.layersDir, image.layers, upper, work, true);
+      const options = overlayOptions(src.layersDir, image.layers, upper, work, true, volatile);
       // Too long for one mount call with absolute paths: the host mount (relative paths) instead.
       if (options.join(',').length <= MAX_OPTIONS) {
         const lookup = layersLookup(src.layersDir, metas);
@@ -189,7 +206,7 @@ export async function prepareRootfsWith(
     }
     if (driver === 'overlay') {
       try {
-        await mountOverlay(src.layersDir, image.layers, upper, work, rootfs);
+        await mountOverlay(src.layersDir, image.layers, upper, work, rootfs, volatile);
       } catch (e) {
         if (opts.driver === 'overlay')
           throw new ImageError(`cannot mount the overlay root filesystem: ${(e as Error).message}`);
@@ -248,6 +265,7 @@ function overlayOptions(
   upper: string,
   work: string,
   absolute: boolean,
+  volatile: boolean,
 ): string[] {
   mkdirSync(upper, { recursive: true });
   mkdirSync(work, { recursive: true });
@@ -259,7 +277,8 @@ function overlayOptions(
     mkdirSync(joinClean(upper, '..', 'empty'), { recursive: true });
     lower.push(joinClean(upper, '..', 'empty'));
   }
-  return [`lowerdir=${lower.join(':')}`, `upperdir=${upper}`, `workdir=${work}`];
+  const options = [`lowerdir=${lower.join(':')}`, `upperdir=${upper}`, `workdir=${work}`];
+  return volatile ? [...options, 'volatile'] : options;
 }
 
 async function mountOverlay(
@@ -268,10 +287,11 @@ async function mountOverlay(
   upper: string,
   work: string,
   target: string,
+  volatile: boolean,
 ): Promise<void> {
   // Lower dirs relative to the layers dir (mount runs there) keep the option string short:
   // mount options are limited to one page.
-  const options = overlayOptions(layersDir, layers, upper, work, false).join(',');
+  const options = overlayOptions(layersDir, layers, upper, work, false, volatile).join(',');
   if (options.length > MAX_OPTIONS)
     throw new Error(`too many layers for one overlay mount (${layers.length})`);
   await exec('mount', ['-t', 'overlay', 'overlay', '-o', options, target], layersDir);

@@ -82,6 +82,7 @@ export async function create(
   let mgr: CgroupManager | undefined;
   let made: Promise<void> | undefined;
   let started: StartedPlan | undefined;
+  let pidSave: NodeJS.Immediate | undefined;
   try {
     await store.withLock(id, async () => {
       // For other processes' `state`/`list` while the helper starts (it shows `creating`); no
@@ -144,7 +145,12 @@ export async function create(
           r.pidStartTime = procStat(pid)?.startTime;
           await made;
           if (mgr) rt.log('debug', `create ${id}: cgroup ${mgr.path} made`);
-          store.save(r, configJson);
+          // Saved once our `go` is on its way, while the child mounts. Should we die before, the
+          // helper reads EOF and kills it: that pid needs no record.
+          pidSave = setImmediate(() => {
+            pidSave = undefined;
+            store.save(r, configJson);
+          });
         },
         onPrestart: async () => {
           await runHooks('createRuntime', spec.hooks?.createRuntime, state('creating'));
@@ -156,6 +162,7 @@ export async function create(
           : {}),
       });
       rt.log('debug', `create ${id}: created`);
+      clearImmediate(pidSave); // this save has it all
       r.pid = started.pid;
       r.pidStartTime ??= procStat(started.pid)?.startTime;
       r.ready = true;
@@ -182,6 +189,7 @@ export async function create(
       o.onCreated?.(started.pid);
     });
   } catch (e) {
+    clearImmediate(pidSave); // the record goes
     // A cgroup that could not be made is the error (it was the first step before the overlap).
     const cgroupError = await made?.then(
       () => undefined,

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { volatileOverlaySupported } from '../../src/image/rootfs.js';
 import { instance, isRoot, withReaderGone, type Instance } from './support.js';
 
 const skip = !isRoot && 'needs root';
@@ -46,6 +47,37 @@ test(
     assert.deepEqual(c.leftovers(), []);
   },
 );
+
+test(
+  '--rm: the overlay is volatile (its exit does not sync the disk); without --rm it is not',
+  { skip },
+  async (t) => {
+    const c = instance(t);
+    // The root filesystem's line of mountinfo: its super options end the line.
+    const rootLine = 'grep " / / " /proc/self/mountinfo';
+    const rm = await c.corral(['run', '--rm', 'busybox', 'sh', '-c', rootLine]);
+    assert.equal(rm.code, 0, rm.stderr);
+    assert.match(rm.stdout, / overlay overlay .*\bupperdir=/);
+    if (volatileOverlaySupported())
+      assert.match(rm.stdout, /[ ,](fsync=)?volatile(,|$)/m); // fsync=volatile since 6.6
+    else assert.doesNotMatch(rm.stdout, /volatile/);
+    assert.deepEqual(c.leftovers(), []);
+    const kept = await c.corral(['run', '--name', 'kept', 'busybox', 'sh', '-c', rootLine]);
+    assert.equal(kept.code, 0, kept.stderr);
+    assert.doesNotMatch(kept.stdout, /volatile/);
+    assert.equal((await c.corral(['rm', 'kept'])).code, 0);
+    assert.deepEqual(c.leftovers(), []);
+  },
+);
+
+test('volatileOverlaySupported: Linux 5.10 and later', () => {
+  const v = volatileOverlaySupported;
+  assert.equal(v('5.9.16'), false);
+  assert.equal(v('5.10.0-21-amd64'), true);
+  assert.equal(v('6.18.44-fc-v782'), true);
+  assert.equal(v('4.19.0'), false);
+  assert.equal(v('garbage'), false);
+});
 
 test(
   'default isolation: PID 1, own hostname, lo only and up, cgroup ns, podman caps, seccomp, masked /proc',

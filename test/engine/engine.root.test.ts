@@ -20,7 +20,7 @@ function variant(dataDir: string, config: ImageRuntimeConfig): ImageBackend {
       const img = await real.resolve(ref === 'variant' ? 'busybox' : ref);
       return ref === 'variant' ? { ...img, config: { ...img.config, config } } : img;
     },
-    prepareRootfs: (img, id) => real.prepareRootfs(img, id),
+    prepareRootfs: (img, id, opts) => real.prepareRootfs(img, id, opts),
   };
 }
 

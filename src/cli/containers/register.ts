@@ -64,9 +64,17 @@ function containerCommands(program: Command, dataDir: () => string): Record<stri
           .option('--pids-limit <n>', 'maximum number of processes (default 2048, -1 for none)')
           .option('--hostname <name>', 'host name inside the container (default: the short id)')
           .option('--read-only', 'mount the root filesystem read-only (tmpfs on /tmp, /var/tmp, /run)')
-          .option('--network <mode>', 'none (default: own namespace, lo only) or host')
+          .option(
+            '--network <mode>',
+            "none (default: own namespace, lo only), host, or bridge (eth0 on Corral's CNI network)",
+          )
           .option('--net <mode>', 'alias of --network')
-          .option('-p, --publish <HOST:CTR>', 'publish a port (needs --network bridge: not yet)', collect, [])
+          .option(
+            '-p, --publish <HOST:CTR>',
+            'publish a port, e.g. 8080:80 or 127.0.0.1:8080:80/udp (implies --network bridge)',
+            collect,
+            [],
+          )
           .option('-i, --interactive', 'keep stdin attached')
           .option('-t, --tty', "give the container the caller's terminal")
           .option('--entrypoint <cmd>', "override the image's Entrypoint")
