@@ -118,9 +118,9 @@ for (const f of existsSync(outdir) ? readdirSync(outdir) : [])
 const shimRun = {
   banner: { js: `(function (exports, require, module, __filename, __dirname) {${common.banner.js}` },
   footer: { js: '})' },
-  // Short names: a quarter less source to read and make a string of at every start, and a
-  // smaller code cache (-2.6 ms a `corral run` here). A crash's trace is mapped back to the
-  // sources through the source map (src/cli/crash-stack.ts).
+  // Short names: a quarter less source to read and make a string of at every start (corral.cjs
+  // 286 KB instead of 372), and a smaller code cache (451 KB instead of 469). A crash's trace is
+  // mapped back to the sources through the source map (src/cli/crash-stack.ts).
   minifyIdentifiers: true,
 };
 

@@ -173,8 +173,8 @@ export async function prepareRootfsWith(
   const cleanup = (): void => {
     // work/work is made by overlayfs (empty once unmounted), and a volatile one's marker.
     const incompat = joinClean(work, 'incompat');
-    for (const p of [rootfs, upper, joinClean(work, 'work'), joinClean(incompat, 'volatile'), incompat, work])
-      removeDir(p);
+    const marker = volatile ? [joinClean(incompat, 'volatile'), incompat] : [];
+    for (const p of [rootfs, upper, joinClean(work, 'work'), ...marker, work]) removeDir(p);
     unlinkQuiet(joinClean(dir, 'image-layers.json'));
     try {
       rmdirSync(dir); // only if nobody else keeps files there
