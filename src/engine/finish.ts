@@ -18,12 +18,14 @@ import { joinClean } from '../util/join-clean.js';
 export async function finishContainer(ctx: EngineContext, id: string): Promise<RunResult> {
   const { store, runtime } = ctx;
   const rec = ctx.records.get(id) ?? store.load(id);
+  // Where its OOM kills are counted, found while it runs (this thread is idle then).
+  const oomFile = oomCounterFile(ctx, rec);
   let code = (await runtime.wait(id)) ?? 1;
   trace('exited');
   const late = ctx.lateErrors.get(id);
   const mapped = late ? commandErrorCode(late) : undefined;
   if (mapped !== undefined) code = mapped;
-  const oomKilled = (await oomKilledNow(ctx, rec)) > 0;
+  const oomKilled = (await oomKilledNow(ctx, rec, oomFile)) > 0;
   trace('oom read');
   await ctx.detach(rec);
   // The runtime's delete waits on the thread pool (its cgroup's directories) while the root
@@ -54,12 +56,9 @@ export async function finishContainer(ctx: EngineContext, id: string): Promise<R
   };
 }
 
-/**
- * The OOM kills of the container's memory cgroup, read after the init exited and before the
- * cgroup goes: from the directory the runtime noted at create (one read), else through the
- * cgroup driver (./oom.ts).
- */
-async function oomKilledNow(ctx: EngineContext, rec: ContainerRecord): Promise<number> {
+/** The file counting the OOM kills of the container's memory cgroup, from the directories the
+ *  runtime noted at create; undefined when it noted none. */
+function oomCounterFile(ctx: EngineContext, rec: ContainerRecord): string | undefined {
   let dirs: Record<string, string> | undefined;
   try {
     dirs = ctx.runtime.store.load(rec.id).cgroupDirMap;
@@ -67,11 +66,22 @@ async function oomKilledNow(ctx: EngineContext, rec: ContainerRecord): Promise<n
     dirs = undefined;
   }
   // v1: memory.oom_control of the memory hierarchy; v2 (no memory hierarchy): memory.events.
-  const file = dirs?.memory
+  return dirs?.memory
     ? joinClean(dirs.memory, 'memory.oom_control')
     : dirs?.unified
       ? joinClean(dirs.unified, 'memory.events')
       : undefined;
+}
+
+/**
+ * The OOM kills of the container's memory cgroup, read after the init exited and before the
+ * cgroup goes: from `file` (oomCounterFile) in one read, else through the cgroup driver (./oom.ts).
+ */
+async function oomKilledNow(
+  ctx: EngineContext,
+  rec: ContainerRecord,
+  file = oomCounterFile(ctx, rec),
+): Promise<number> {
   if (!file) return oomKills(rec.cgroupsPath, ctx.opts.cgroupRoot, ctx.opts.helperPath);
   try {
     return Number(/^oom_kill (\d+)$/m.exec(readFileSync(file, 'utf8'))?.[1] ?? 0);
