@@ -16,6 +16,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { release } from 'node:os';
+import { dirname } from 'node:path';
 
 import { digestHex } from './digest.js';
 import { ImageError } from './errors.js';
@@ -171,10 +172,12 @@ export async function prepareRootfsWith(
   // Recorded before the layers are (re)unpacked, so a concurrent prune keeps them.
   writeFileSync(joinClean(dir, 'image-layers.json'), JSON.stringify(image.layers));
   const cleanup = (): void => {
-    // work/work is made by overlayfs (empty once unmounted), and a volatile one's marker.
-    const incompat = joinClean(work, 'incompat');
-    const marker = volatile ? [joinClean(incompat, 'volatile'), incompat] : [];
-    for (const p of [rootfs, upper, joinClean(work, 'work'), ...marker, work]) removeDir(p);
+    // work/work is made by overlayfs (empty once unmounted), with a volatile one's marker in it:
+    // work/work/incompat/volatile/dirty (named here: a directory to list costs more calls).
+    const marker = joinClean(work, 'work', 'incompat', 'volatile');
+    if (volatile) unlinkQuiet(joinClean(marker, 'dirty'));
+    const markerDirs = volatile ? [marker, dirname(marker)] : [];
+    for (const p of [rootfs, upper, ...markerDirs, joinClean(work, 'work'), work]) removeDir(p);
     unlinkQuiet(joinClean(dir, 'image-layers.json'));
     try {
       rmdirSync(dir); // only if nobody else keeps files there
