@@ -464,6 +464,8 @@ export function storageSuite(name: string, backend: () => BackendUnderTest): voi
       await wall.waitFor('all 3', () => wall.changes().length === 3);
       await wa.waitFor('a 2', () => wa.changes().length === 2);
       await wb.waitFor('b 1', () => wb.changes().length === 1);
+      // The throwing watch gets its first event on its own schedule (etcd: a stream of its own).
+      await wall.waitFor('the throwing callback reported', () => thrown.length > 0);
       wa.watch.close();
       await s.create(`${p}a/3`, b('3'));
       await wall.waitFor('all 4', () => wall.changes().length === 4);
