@@ -17,12 +17,14 @@ if ((${#v2_tests[@]})); then
   if [[ -x $vm ]]; then
     echo "== cgroup v2 tests in a VM (${#v2_tests[@]} files)"
     # In a process group of its own (job control): its watchdog's `sleep` outlives it, and is
-    # ended with the group afterwards.
+    # ended with the group afterwards. A terminal's Ctrl-C no longer reaches that group: passed on.
     set -m
     "$vm" --timeout 1500 -- node --test --test-concurrency=1 --test-timeout=600000 "${v2_tests[@]}" &
     vm_pid=$!
+    trap 'kill -- "-$vm_pid" 2>/dev/null; exit 130' INT TERM
     rc=0
     wait "$vm_pid" || rc=$?
+    trap - INT TERM
     kill -- "-$vm_pid" 2>/dev/null || true
     ((rc == 0)) || exit "$rc"
   elif [[ -n "${CI:-}" ]]; then
