@@ -7,19 +7,22 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { openCgroups } from '../../src/kernel/cgroup/index.js';
 import { removeCgroupTree } from '../support/cgroup-root.js';
-import { bundle, isRoot, uniqueId } from './support.js';
+import { bundle, isRoot, privateCgroupRoot, uniqueId } from './support.js';
 
 // The command engines run: the C front (start/delete itself when plain), which runs the Node CLI
 // (bin/corral-oci.js) for the rest; test/oci/front.root.test.ts tells the two apart.
 const BIN = resolve(import.meta.dirname, '../../../native/corral-oci');
 const skip = !isRoot && 'needs root';
 
-function cli(t: { after: (fn: () => void) => void }) {
+function cli(t: { after: (fn: () => void | Promise<void>) => void }) {
   const root = mkdtempSync(join(tmpdir(), 'corral-oci-cliroot-'));
+  const cgroupRoot = privateCgroupRoot();
   const ids: string[] = [];
   const run = (args: string[], input?: string) =>
     new Promise<{ code: number | null; out: string; err: string }>((res) => {
-      const c = spawn(BIN, ['--root', root, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const c = spawn(BIN, ['--root', root, '--cgroup-root', cgroupRoot, ...args], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
       let out = '';
       let err = '';
       c.stdout.on('data', (d) => (out += d));
@@ -33,8 +36,9 @@ function cli(t: { after: (fn: () => void) => void }) {
   t.after(async () => {
     for (const id of ids) await run(['delete', '--force', id]);
     rmSync(root, { recursive: true, force: true });
+    await removeCgroupTree(cgroupRoot);
   });
-  return { root, run, track: (id: string) => (ids.push(id), id) };
+  return { root, cgroupRoot, run, track: (id: string) => (ids.push(id), id) };
 }
 
 test(
@@ -112,8 +116,7 @@ test(
   { skip },
   async (t) => {
     const c = cli(t);
-    const cgroupRoot = `corral-test-${process.pid}-crash`;
-    t.after(() => removeCgroupTree(cgroupRoot));
+    const { cgroupRoot } = c;
     // No seccomp: its compiler is the helper too, which here never answers.
     const b = bundle(t, ['true'], (s) => delete s.linux!.seccomp);
     const id = c.track(uniqueId('crash'));
@@ -137,7 +140,7 @@ test(
     // The create dies (as by the OOM killer), its helper with it.
     const kids = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/);
     for (const pid of [child.pid!, ...kids.filter(Boolean).map(Number)]) process.kill(pid, 'SIGKILL');
-    const r = await c.run(['--cgroup-root', cgroupRoot, 'delete', '--force', id]);
+    const r = await c.run(['delete', '--force', id]);
     assert.equal(r.code, 0, r.err);
     assert.deepEqual(
       dirs.filter((d) => existsSync(d)),

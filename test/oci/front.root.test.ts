@@ -8,7 +8,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { bundle, isRoot, uniqueId } from './support.js';
+import { removeCgroupTree } from '../support/cgroup-root.js';
+import { bundle, isRoot, privateCgroupRoot, uniqueId } from './support.js';
 
 const FRONT = resolve(import.meta.dirname, '../../../native/corral-oci');
 const skip = (!isRoot && 'needs root') || (!existsSync(FRONT) && 'native/corral-oci is not built');
@@ -22,10 +23,14 @@ interface Result {
 
 function cli(t: { after: (fn: () => Promise<void>) => void }) {
   const root = mkdtempSync(join(tmpdir(), 'corral-oci-front-'));
+  const cgroupRoot = privateCgroupRoot();
   const ids: string[] = [];
   const run = (args: string[], env: NodeJS.ProcessEnv = process.env) =>
     new Promise<Result>((res) => {
-      const c = spawn(FRONT, ['--root', root, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+      const c = spawn(FRONT, ['--root', root, '--cgroup-root', cgroupRoot, ...args], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env,
+      });
       let out = '';
       let err = '';
       c.stdout.on('data', (d) => (out += d));
@@ -35,6 +40,7 @@ function cli(t: { after: (fn: () => Promise<void>) => void }) {
   t.after(async () => {
     for (const id of ids) await run(['delete', '--force', id]);
     rmSync(root, { recursive: true, force: true });
+    await removeCgroupTree(cgroupRoot);
   });
   const state = (id: string) => JSON.parse(readFileSync(join(root, id, 'state.json'), 'utf8'));
   return { root, run, state, track: (id: string) => (ids.push(id), id) };

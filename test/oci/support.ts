@@ -4,6 +4,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tempBundleDir } from '../support/busybox-rootfs.js';
+import { removeCgroupTree } from '../support/cgroup-root.js';
 import { defaultSpec } from '../../src/oci/defaults/spec-template.js';
 import { Runtime } from '../../src/oci/runtime.js';
 import type { Spec } from '../../src/oci/spec.js';
@@ -39,13 +40,23 @@ export function uniqueId(prefix = 'ct'): string {
   return `${prefix}-${process.pid}-${++seq}`;
 }
 
-/** A Runtime with its own state root; every container it made is force-deleted afterwards. */
+/** A name for a cgroup root of the test's own (below our cgroup; removeCgroupTree removes it). */
+export function privateCgroupRoot(): string {
+  return `corral-oci-test-${process.pid}-${++seq}`;
+}
+
+/**
+ * A Runtime with its own state root and cgroup root; afterwards every container it made is
+ * force-deleted, then the cgroup root removed (t.after hooks run in the order they were added).
+ */
 export function runtime(t: After): Runtime {
   const root = mkdtempSync(join(tmpdir(), 'corral-oci-root-'));
-  const rt = new Runtime({ root });
+  const cgroupRoot = privateCgroupRoot();
+  const rt = new Runtime({ root, cgroupRoot });
   t.after(async () => {
     for (const id of rt.store.ids()) await rt.delete(id, { force: true }).catch(() => undefined);
     rmSync(root, { recursive: true, force: true });
+    await removeCgroupTree(cgroupRoot);
   });
   return rt;
 }

@@ -14,6 +14,7 @@ import {
 import type { Plan, PlanRecord } from '../../../src/kernel/plan/plan.js';
 import { compileSeccomp } from '../../../src/kernel/seccomp/compile.js';
 import { openCgroups } from '../../../src/kernel/cgroup/index.js';
+import { removeCgroupTree } from '../../support/cgroup-root.js';
 
 const MS_RDONLY = 1,
   MS_NOSUID = 2,
@@ -602,7 +603,9 @@ test(
   opts,
   async (t) => {
     const rootfs = bundle(t);
-    const cg = openCgroups().manager(`test-in-place-${process.pid}`);
+    // Below a cgroup root of its own, removed afterwards with all in it.
+    const cgroupRoot = `corral-test-${process.pid}-in-place`;
+    const cg = openCgroups({ root: cgroupRoot }).manager('pause');
     await cg.create();
     let pid = 0;
     t.after(async () => {
@@ -612,6 +615,7 @@ test(
         /* gone */
       }
       await cg.remove();
+      await removeCgroupTree(cgroupRoot);
     });
     // No PID namespace of its own: there is no PID 1 to be, so no child to clone.
     const plan = basePlan(rootfs, ['/pause'], {
