@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { detectLayout, openCgroups } from '../../../src/kernel/cgroup/index.js';
+import { removeCgroupTree } from '../../support/cgroup-root.js';
 import { startIn, uniqueName } from './workload.js';
 
 const index = fileURLToPath(new URL('../../../src/kernel/cgroup/index.js', import.meta.url));
@@ -16,10 +17,12 @@ test(
   { skip: process.getuid?.() !== 0 ? 'needs root' : false, timeout: 60000 },
   async (t) => {
     const name = uniqueName('reopen');
-    const mgr = openCgroups().manager(name);
+    const cgroupRoot = `corral-test-${process.pid}-reopen`;
+    const mgr = openCgroups({ root: cgroupRoot }).manager(name);
     const dirs = mgr.dirs();
     t.after(async () => {
       await mgr.remove();
+      await removeCgroupTree(cgroupRoot);
     });
     await mgr.create({ pids: { limit: 20 } });
     const w = await startIn(mgr, 'sleep 300');
@@ -28,6 +31,7 @@ test(
     // Another process's view: its own cgroup differs in every hierarchy.
     const layout = detectLayout();
     const elsewhere = openCgroups({
+      root: cgroupRoot,
       layout: { ...layout, own: new Map([...layout.own.keys()].map((k) => [k, '/elsewhere'])) },
     });
     assert.notDeepEqual(elsewhere.manager(name).dirs(), dirs, 'the same cgroupsPath resolves elsewhere');

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { after, test, type TestContext } from 'node:test';
 import {
   CgroupError,
   openCgroups,
@@ -12,6 +12,7 @@ import {
   type CgroupManager,
   type LinuxResources,
 } from '../../../src/kernel/cgroup/index.js';
+import { removeCgroupTree } from '../../support/cgroup-root.js';
 import { makeLoopDevice, sleep, startIn, uniqueName, until, type Workload } from './workload.js';
 
 const MiB = 1024 * 1024;
@@ -28,6 +29,10 @@ export function cgroupScenarios(mode: 'v1' | 'v2', opts: { slow?: number } = {})
   }
   const skip =
     process.getuid?.() !== 0 ? 'needs root' : hostMode !== mode ? `host is not cgroup ${mode}` : false;
+  // The scenarios' cgroups live below a root of their own, removed at the end.
+  const cgroupRoot = `corral-test-${process.pid}-scenarios`;
+  const driver = () => openCgroups({ root: cgroupRoot });
+  if (!skip) after(() => removeCgroupTree(cgroupRoot));
 
   /** A fresh cgroup and the workloads in it, all removed after the test. */
   async function setup(
@@ -35,7 +40,7 @@ export function cgroupScenarios(mode: 'v1' | 'v2', opts: { slow?: number } = {})
     what: string,
     resources?: LinuxResources,
   ): Promise<{ m: CgroupManager; work: Workload[] }> {
-    const m = openCgroups().manager(uniqueName(what));
+    const m = driver().manager(uniqueName(what));
     const work: Workload[] = [];
     t.after(async () => {
       for (const w of work) w.kill();
@@ -293,7 +298,7 @@ export function cgroupScenarios(mode: 'v1' | 'v2', opts: { slow?: number } = {})
     `${mode}: remove kills what runs, removes nested cgroups, leaves nothing`,
     { skip, ...T },
     async (t) => {
-      const d = openCgroups();
+      const d = driver();
       const name = uniqueName('remove');
       const outer = d.manager(name);
       const inner = d.manager(`${name}/inner`);
